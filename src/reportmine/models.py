@@ -1,0 +1,107 @@
+"""Plain records passed between pipeline stages (one unit name each: report, section, metric, item)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ErrorRecord:
+    """An input that could not be analysed: one row of the `errors` table."""
+
+    path: str
+    stage: str  # skip | read | decode | split | analyze
+    error: str  # a sentence a researcher understands
+
+
+@dataclass
+class Report:
+    """One report: normalized text plus metadata; offsets everywhere point into `text`."""
+
+    report_id: str  # "<relative path>#<part>", stable across runs
+    path: str  # posix path relative to the corpus root
+    part: int  # 1-based position inside its file
+    title: str
+    text: str  # normalized text (characters as written; see text.normalize)
+    encoding: str | None = None
+    format: str = "txt"
+    school: str | None = None
+    year: int | None = None
+    stage: str | None = None  # 幼儿园 / 小学 / 初中 / 高中 / None
+    region: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # further --meta columns, carried through
+    meta_source: dict[str, str] = field(default_factory=dict)  # field -> meta | pattern | text
+    status: str = "ok"
+    content_hash: str = ""  # sha1 of the source file bytes (cache key)
+
+    @property
+    def n_chars(self) -> int:
+        return len(self.text)
+
+
+@dataclass
+class Section:
+    """One heading and the text it governs: a row of the `sections` table."""
+
+    section_id: str  # "2.1" = first child of the second top-level section
+    parent_id: str | None
+    depth: int  # 1 for top level
+    marker: str  # the numbering as written: "二、", "（一）", "1.", "①", "第一部分", "" for unnumbered
+    title: str  # heading text without marker and without the body that may follow on the same line
+    role: str = "other"  # background | measures | achievements | problems | plans | other
+    start: int = 0  # offset of the heading (marker included)
+    end: int = 0  # end of the section's text (exclusive)
+    title_end: int = 0  # offset just after the title (body starts here)
+
+
+@dataclass
+class Metric:
+    """One extracted fact with its quantity, attributes and evidence: a row of `metrics`."""
+
+    category: str  # open_lesson | award | research_activity | publication
+    value: float | None = None
+    value_max: float | None = None
+    approx: bool = False
+    qualifier: str | None = None  # 余 / 多 / 近 / 上 / 至少 / 几 / 数 / 若干 …
+    level: str = "unknown"
+    period: str | None = None  # day | week | 2weeks | month | semester | year
+    times_per_period: float | None = None
+    grade: str | None = None  # special | first | second | third | excellence | nomination | title | other
+    recipient: str | None = None  # teacher | student | school | unknown
+    item: str | None = None  # what was counted or awarded (论文, 课例, 语文 …)
+    unit: str | None = None  # 节 / 次 / 名 …
+    evidence: str = ""
+    start: int = 0
+    end: int = 0
+    section_id: str | None = None
+    part_of: int | None = None  # index (within the report) of the total this row breaks down
+
+
+@dataclass
+class Item:
+    """One enumerated shortcoming or plan, marker removed: a row of `shortcomings` / `plans`."""
+
+    item_no: int
+    text: str
+    start: int
+    end: int
+    section_id: str | None = None
+    category: str | None = None  # shortcomings only: a code of the shortcoming codebook
+    marker: str | None = None
+
+
+@dataclass
+class ReportResult:
+    """Everything the per-report stages produce for one report."""
+
+    report: Report
+    sections: list[Section] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    shortcomings: list[Item] = field(default_factory=list)
+    plans: list[Item] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    """Return a dataclass record as a plain dict (for DataFrames and JSON)."""
+    return asdict(record)

@@ -1,0 +1,32 @@
+"""Load the domain vocabularies shipped in `reportmine/resources/` (cached, read once per process)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def resource_path(name: str) -> Path:
+    """Return the filesystem path of a shipped resource file."""
+    return Path(str(resources.files("reportmine") / "resources" / name))
+
+
+@lru_cache(maxsize=None)
+def load_vocab(name: str) -> Any:
+    """Return the parsed YAML resource `name` (e.g. ``"metrics.yaml"``)."""
+    with resource_path(name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_word_list(name: str) -> list[str]:
+    """Return the non-empty, non-comment lines of a shipped word list (one entry per line)."""
+    words: list[str] = []
+    with resource_path(name).open(encoding="utf-8") as handle:
+        for line in handle:
+            entry = line.split("#", 1)[0].strip()
+            if entry:
+                words.append(entry)
+    return words
