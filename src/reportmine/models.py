@@ -99,7 +99,8 @@ class ReportResult:
     metrics: list[Metric] = field(default_factory=list)
     shortcomings: list[Item] = field(default_factory=list)
     plans: list[Item] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # content tokens (stop words removed)
+    n_tokens: int = 0  # all word tokens of the report
 
 
 def record_dict(record: Any) -> dict[str, Any]:

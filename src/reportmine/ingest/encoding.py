@@ -1,0 +1,229 @@
+"""Bytes → str for every encoding a Chinese user meets (UTF-8/BOM, UTF-16, GB18030/GBK, Big5).
+
+Chinese-first: BOMs decide; then strict UTF-8; then the legacy CJK codecs compete on how
+*plausible* their result is (share of common Chinese characters), so a GBK file never comes out
+as Big5 mojibake and the other way round. charset-normalizer is the last resort for the rest.
+"""
+from __future__ import annotations
+
+import codecs
+import logging
+import unicodedata
+from functools import lru_cache
+
+from reportmine.errors import ReadError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["decode_bytes"]
+
+# A candidate must reach this share of common Chinese characters (among non-ASCII letters)
+# to win; genuine Chinese text scores above 0.85, mojibake well below 0.6.
+_MIN_CJK_SCORE = 0.6
+_MAX_BAD_CHAR_RATIO = 0.02  # control characters / U+FFFD tolerated in a text file
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode a text file's bytes; return ``(text, encoding)`` with a canonical lower-case name.
+
+    The name is one of ``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``utf-16-be``, ``gb18030``,
+    ``big5`` (or charset-normalizer's name for anything else). The BOM is not part of the text.
+
+    Raises:
+        ReadError: (stage ``decode``) for binary data or text in no recognisable encoding.
+    """
+    if not data:
+        raise ReadError("file is empty", stage="decode")
+    bom = _decode_bom(data)
+    if bom is not None:
+        return _checked(*bom)
+    if b"\x00" in data:
+        return _checked(*_decode_utf16_without_bom(data))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        # Short GBK text can be valid UTF-8 too (学校 = D1A7 D0A3 = "ѧУ"): prefer a legacy CJK
+        # reading only when the UTF-8 one is not Chinese-looking and the other one is.
+        if _cjk_score(text) < _MIN_CJK_SCORE and not _inside_latin_words(text):
+            legacy = _best_cjk_candidate(data)
+            if legacy is not None and _cjk_score(legacy[0]) >= _MIN_CJK_SCORE:
+                return _checked(*legacy)
+        return _checked(text, "utf-8")
+    best = _best_cjk_candidate(data)
+    if best is not None:
+        return _checked(*best)
+    return _checked(*_fallback(data))
+
+
+def _decode_bom(data: bytes) -> tuple[str, str] | None:
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[3:], "utf-8", "utf-8-sig")
+    if data.startswith(codecs.BOM_UTF16_LE) and not data.startswith(codecs.BOM_UTF32_LE):
+        return _strict(data[2:], "utf-16-le", "utf-16-le")
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return _strict(data[2:], "utf-16-be", "utf-16-be")
+    return None
+
+
+def _strict(data: bytes, codec: str, name: str) -> tuple[str, str]:
+    try:
+        return data.decode(codec), name
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            f"file starts with a {name} byte-order mark but is not valid {name} "
+            f"(damaged at byte {exc.start}); re-save it as UTF-8",
+            stage="decode",
+        ) from exc
+
+
+def _decode_utf16_without_bom(data: bytes) -> tuple[str, str]:
+    """NUL bytes: BOM-less UTF-16 when one byte order gives clean Chinese text, else binary.
+
+    NULs alone do not tell the byte order (一 is U+4E00), so both orders are scored.
+    """
+    best: tuple[float, str, str] | None = None
+    if len(data) % 2 == 0:
+        for codec in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            bad = sum(1 for ch in text if _is_bad_char(ch)) / max(1, len(text))
+            if bad > _MAX_BAD_CHAR_RATIO:
+                continue
+            score = _cjk_score(text) - bad
+            if best is None or score > best[0]:
+                best = (score, text, codec)
+    if best is not None and best[0] >= _MIN_CJK_SCORE:
+        return best[1], best[2]
+    raise ReadError(
+        "file looks binary (it contains NUL bytes), not text; "
+        "save it as .txt (UTF-8), .docx or .pdf, or exclude it",
+        stage="decode",
+    )
+
+
+def _best_cjk_candidate(data: bytes) -> tuple[str, str] | None:
+    """Decode strictly with each legacy CJK codec; keep the most Chinese-looking result."""
+    candidates: list[tuple[float, int, str, str]] = []
+    codecs_in_order = [("gb18030", "gb18030"), ("big5", "big5"), ("cp950", "big5")]
+    if len(data) % 2 == 0:
+        codecs_in_order += [("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")]
+    seen_names: set[str] = set()
+    for rank, (codec, name) in enumerate(codecs_in_order):
+        if name in seen_names:
+            continue
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        seen_names.add(name)
+        candidates.append((_cjk_score(text), -rank, text, name))
+    if not candidates:
+        return None
+    score, _, text, name = max(candidates, key=lambda c: (c[0], c[1]))
+    logger.debug("legacy CJK candidates: %s", [(c[3], round(c[0], 3)) for c in candidates])
+    if score < _MIN_CJK_SCORE and _non_ascii_count(text) >= 4:
+        return None
+    return text, name
+
+
+def _fallback(data: bytes) -> tuple[str, str]:
+    """GB18030 with a few damaged bytes, else charset-normalizer's best guess."""
+    text = data.decode("gb18030", errors="replace")
+    n_bad = text.count("\ufffd")
+    if n_bad <= max(1, len(text) // 200) and _cjk_score(text) >= _MIN_CJK_SCORE:
+        logger.warning("decoded as gb18030 with %d damaged byte(s) replaced by U+FFFD", n_bad)
+        return text, "gb18030"
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(data).best()
+    if match is None:
+        raise ReadError(
+            "could not recognise the text encoding (the file may be binary or damaged); "
+            "re-save it as UTF-8 text",
+            stage="decode",
+        )
+    return str(match), match.encoding.lower().replace("_", "-")
+
+
+def _checked(text: str, name: str) -> tuple[str, str]:
+    """Reject decodings that are mostly control characters or replacement marks."""
+    if text:
+        bad = sum(1 for ch in text if _is_bad_char(ch))
+        if bad / len(text) > _MAX_BAD_CHAR_RATIO:
+            raise ReadError(
+                f"file does not look like text ({bad} of {len(text)} characters are control "
+                f"or invalid characters when read as {name}); it may be binary or damaged",
+                stage="decode",
+            )
+        if _non_ascii_count(text) >= 20 and _cjk_score(text) < 0.3 and name != "utf-8":
+            raise ReadError(
+                f"file does not look like Chinese text when read as {name}; "
+                "re-save it as UTF-8 text",
+                stage="decode",
+            )
+    return text, name
+
+
+def _inside_latin_words(text: str) -> bool:
+    """True when most non-ASCII characters touch an ASCII letter (Grüße, café): Western text."""
+    total = touching = 0
+    for i, ch in enumerate(text):
+        if ord(ch) <= 0x7F or ch.isspace():
+            continue
+        total += 1
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+            touching += 1
+    return total > 0 and touching / total >= 0.5
+
+
+def _is_bad_char(ch: str) -> bool:
+    if ch in "\t\n\r\f\v":
+        return False
+    if ch == "\ufffd":
+        return True
+    return unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+
+
+def _non_ascii_count(text: str) -> int:
+    return sum(1 for ch in text if ord(ch) > 0x7F and not ch.isspace())
+
+
+def _cjk_score(text: str) -> float:
+    """Share of non-ASCII, non-space characters that are common Chinese characters or punctuation."""
+    common = _common_chars()
+    total = hits = 0
+    for ch in text:
+        if ord(ch) <= 0x7F or ch.isspace():
+            continue
+        total += 1
+        if ch in common:
+            hits += 1
+    return hits / total if total else 1.0
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    """GB2312 level-1 hanzi (the 3,755 most common), their traditional forms, CJK punctuation."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([lead, trail]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    try:
+        import opencc
+
+        to_traditional = opencc.OpenCC("s2t")
+        chars |= {c for ch in list(chars) for c in to_traditional.convert(ch)}
+    except Exception:  # pragma: no cover - opencc is a declared dependency
+        logger.debug("opencc unavailable; Big5 scoring uses simplified characters only")
+    punctuation = "，。、；：？！“”‘’（）《》〈〉【】『』「」…—·～％＋－＝／０１２３４５６７８９　"
+    chars |= set(punctuation)
+    return frozenset(chars)

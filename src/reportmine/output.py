@@ -1,0 +1,280 @@
+"""Write the contract tables: CSV (UTF-8 with BOM), Parquet and one XLSX workbook, atomically."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+TableFormat = Literal["csv", "parquet", "xlsx"]
+ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
+
+# Spreadsheet programs treat these leading characters as the start of a formula (OWASP CSV
+# injection list, with tab and carriage return that some importers strip before parsing).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_CELL_LIMIT = 32_767
+# xlsxwriter stamps the creation time into the workbook; a fixed one keeps reruns byte-identical.
+_FIXED_CREATED = _dt.datetime(2000, 1, 1)
+
+
+def neutralize_cell(value: Any) -> Any:
+    """Return `value` made inert for spreadsheets: text starting like a formula gets a `'` prefix.
+
+    >>> neutralize_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of `frame` whose text cells cannot become spreadsheet formulas."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralize_cell)
+    return safe
+
+
+def restore_cell(value: Any) -> Any:
+    """Undo `neutralize_cell` when reading a CSV this module wrote."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+@contextmanager
+def atomic_path(target: Path, *, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it over `target` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent
+    )
+    os.close(handle)
+    temporary = Path(temporary_name)
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write UTF-8 text to `target` atomically."""
+    with atomic_path(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def write_json_atomic(target: Path, payload: Any) -> None:
+    """Write `payload` as indented UTF-8 JSON atomically (keys sorted for stable output)."""
+    write_text_atomic(target, json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_csv(frame: pd.DataFrame, target: Path) -> None:
+    """Write `frame` as CSV in UTF-8 with BOM (Excel then shows Chinese), formulas neutralised."""
+    with atomic_path(target, suffix=".csv") as temporary:
+        neutralize_frame(frame).to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_parquet(frame: pd.DataFrame, target: Path) -> None:
+    """Write `frame` as Parquet (values untouched)."""
+    with atomic_path(target, suffix=".parquet") as temporary:
+        _parquet_ready(frame).to_parquet(temporary, index=False)
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
+    """Write one sheet per table into one workbook, formulas neutralised, long cells truncated."""
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with atomic_path(target, suffix=".xlsx") as temporary:
+        with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+            writer.book.set_properties({"created": _FIXED_CREATED})
+            for name, frame in tables.items():
+                _xlsx_ready(frame).to_excel(writer, sheet_name=name[:31], index=False)
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: Path,
+    *,
+    formats: Iterable[TableFormat] = ALL_FORMATS,
+    workbook_name: str = "reportmine.xlsx",
+) -> list[Path]:
+    """Write every table as `<name>.csv`, `<name>.parquet` and a sheet of one workbook.
+
+    Returns the written paths in a stable order.
+    """
+    chosen = tuple(formats)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, frame in tables.items():
+        if "csv" in chosen:
+            write_csv(frame, out_dir / f"{name}.csv")
+            written.append(out_dir / f"{name}.csv")
+        if "parquet" in chosen:
+            write_parquet(frame, out_dir / f"{name}.parquet")
+            written.append(out_dir / f"{name}.parquet")
+    if "xlsx" in chosen:
+        write_xlsx(tables, out_dir / workbook_name)
+        written.append(out_dir / workbook_name)
+    return written
+
+
+def read_table(out_dir: Path, name: str) -> pd.DataFrame:
+    """Read a table written by `write_tables`, preferring Parquet, else the CSV (formulas restored)."""
+    parquet_path = out_dir / f"{name}.parquet"
+    if parquet_path.exists():
+        return pd.read_parquet(parquet_path)
+    frame = pd.read_csv(out_dir / f"{name}.csv", encoding="utf-8-sig")
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(restore_cell)
+    return frame
+
+
+def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    # Mixed-type object columns (e.g. ints and None, or lists) trip pyarrow; lists become JSON text.
+    ready = frame.copy()
+    for column in ready.columns:
+        if ready[column].dtype == object:
+            ready[column] = ready[column].map(_scalar_or_json)
+    return ready
+
+
+def _xlsx_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    ready = neutralize_frame(_parquet_ready(frame))
+    for column in ready.columns:
+        if ready[column].dtype == object or pd.api.types.is_string_dtype(ready[column]):
+            ready[column] = ready[column].map(_truncate_cell)
+    return ready
+
+
+def _scalar_or_json(value: Any) -> Any:
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _truncate_cell(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _XLSX_CELL_LIMIT:
+        return value[: _XLSX_CELL_LIMIT - 20] + "…[truncated]"
+    return value
+
+
+def write_texts(reports: pd.DataFrame, out_dir: Path) -> pd.Series:
+    """Write each report's normalized text to `out_dir/texts/NNNNNN.txt`; return the file names.
+
+    Files of an earlier run that no longer correspond to a report are removed, so the folder
+    always matches the `reports` table.
+    """
+    texts_dir = out_dir / "texts"
+    texts_dir.mkdir(parents=True, exist_ok=True)
+    names = [f"texts/{index + 1:06d}.txt" for index in range(len(reports))]
+    for name, text in zip(names, reports["text"] if "text" in reports else [""] * len(names)):
+        target = out_dir / name
+        # Unchanged files are left alone: an incremental run rewrites only what changed.
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            write_text_atomic(target, text)
+    keep = {Path(name).name for name in names}
+    for stale in texts_dir.glob("*.txt"):
+        if stale.name not in keep:
+            stale.unlink()
+    return pd.Series(names, index=reports.index, dtype=object)
+
+
+def write_analysis(
+    analysis: Any,
+    out_dir: Path,
+    *,
+    formats: Iterable[TableFormat] = ALL_FORMATS,
+    pictures: bool = True,
+    html: bool = True,
+    font: Path | None = None,
+    arguments: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write a whole run: tables, report texts, word clouds, charts, `report.html` and `run.json`.
+
+    Pictures and the HTML report are extras: if drawing fails the tables are still written and
+    the failure is recorded in `run.json` under `warnings`.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = analysis.tables()
+    tables["reports"] = tables["reports"].assign(text_file=write_texts(analysis.reports, out_dir))
+    written = write_tables(tables, out_dir, formats=formats)
+    warnings: list[str] = []
+    chart_paths: list[Path] = []
+    cloud_paths: list[Path] = []
+    if pictures:
+        chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, warnings)
+        written += chart_paths + cloud_paths
+    if html:
+        try:
+            from reportmine.viz.html_report import write_html_report
+
+            written.append(write_html_report(analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths))
+        except Exception as exc:  # the tables matter more than the page
+            logger.exception("HTML report failed")
+            warnings.append(f"report.html not written: {exc!r}")
+    manifest = dict(analysis.run)
+    manifest["arguments"] = dict(arguments or {})
+    manifest["warnings"] = warnings
+    manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)
+    write_json_atomic(out_dir / "run.json", manifest)
+    return written + [out_dir / "run.json"]
+
+
+def _write_pictures(analysis: Any, out_dir: Path, font: Path | None, warnings: list[str]) -> tuple[list[Path], list[Path]]:
+    chart_paths: list[Path] = []
+    cloud_paths: list[Path] = []
+    try:
+        from reportmine.viz.charts import write_charts
+
+        chart_paths = list(write_charts(analysis, out_dir / "charts", font_path=font))
+    except Exception as exc:
+        logger.exception("charts failed")
+        warnings.append(f"charts not written: {exc!r}")
+    try:
+        from reportmine.viz.wordclouds import write_wordclouds
+
+        cloud_paths = list(write_wordclouds(analysis, out_dir, font_path=font))
+    except Exception as exc:
+        logger.exception("word clouds failed")
+        warnings.append(f"word clouds not written: {exc!r}")
+    return chart_paths, cloud_paths
+
+
+def read_analysis(out_dir: Path | str) -> Any:
+    """Load an output folder written by `reportmine analyze` back into an `Analysis`.
+
+    Report texts are read from `texts/` into the `text` column; tokens are not stored, so
+    `Analysis.tokens` is empty.
+    """
+    from reportmine.errors import InputError
+    from reportmine.pipeline import TABLE_NAMES, Analysis
+
+    folder = Path(out_dir)
+    if not (folder / "reports.parquet").exists() and not (folder / "reports.csv").exists():
+        raise InputError(f"{folder} is not a reportmine output folder (no reports table); run `reportmine analyze` first")
+    tables = {}
+    for name in TABLE_NAMES:
+        present = (folder / f"{name}.parquet").exists() or (folder / f"{name}.csv").exists()
+        tables[name] = read_table(folder, name) if present else pd.DataFrame()
+    reports = tables["reports"]
+    if "text_file" in reports:
+        reports["text"] = [
+            (folder / name).read_text(encoding="utf-8") if isinstance(name, str) and (folder / name).exists() else ""
+            for name in reports["text_file"]
+        ]
+    run_path = folder / "run.json"
+    run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else {}
+    return Analysis(**tables, tokens={}, run=run)

@@ -1,0 +1,445 @@
+"""Orchestration: per-report stages (parallel, cached, streaming) then corpus stages → `Analysis`."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reportmine import __version__
+from reportmine.errors import InputError
+from reportmine.models import ErrorRecord, Report, ReportResult, record_dict
+
+logger = logging.getLogger(__name__)
+
+TABLE_NAMES: tuple[str, ...] = (
+    "reports",
+    "sections",
+    "metrics",
+    "shortcomings",
+    "plans",
+    "topics",
+    "doc_topics",
+    "codes",
+    "keywords",
+    "near_duplicates",
+    "compare_metrics",
+    "compare_codes",
+    "compare_topics",
+    "errors",
+)
+
+REPORT_COLUMNS = [
+    "report_id", "path", "part", "title", "school", "year", "stage", "region", "n_chars",
+    "n_tokens", "encoding", "format", "status", "school_source", "year_source", "stage_source",
+    "region_source", "content_hash",
+]
+SECTION_COLUMNS = ["report_id", "section_id", "parent_id", "depth", "marker", "title", "role", "start", "end"]
+METRIC_COLUMNS = [
+    "report_id", "metric_id", "category", "level", "value", "value_max", "approx", "qualifier",
+    "period", "times_per_period", "grade", "recipient", "item", "unit", "evidence", "start", "end",
+    "section_id", "part_of", "school", "year",
+]
+SHORTCOMING_COLUMNS = ["report_id", "item_no", "text", "category", "section_id", "start", "end"]
+PLAN_COLUMNS = ["report_id", "item_no", "text", "section_id", "start", "end"]
+ERROR_COLUMNS = ["path", "stage", "error"]
+FAILURE_STAGES = frozenset({"read", "decode", "split", "analyze"})
+
+
+@dataclass
+class AnalyzeOptions:
+    """Options of `analyze`; every field has a default a researcher can start with."""
+
+    workers: int | None = None  # None = all cores; 1 = in this process
+    use_cache: bool = True
+    cache_dir: Path | None = None  # None = no cache unless the CLI passes OUT/.cache
+    segmenter: str = "auto"  # auto | jieba | rjieba
+    user_dict: Path | None = None
+    stopwords: Path | None = None
+    codebook: Path | None = None
+    n_topics: int | None = None  # None = chosen automatically
+    topic_method: str = "nmf"  # nmf | lda
+    duplicate_threshold: float = 0.5
+    max_bytes: int = 20_000_000
+    meta: Path | None = None
+    pattern: str | None = None
+    scheduler: str | None = None  # tcp://host:port of a Dask scheduler
+    progress: bool = False
+
+
+@dataclass
+class Analysis:
+    """All tables of one run as DataFrames, plus tokens and the run manifest."""
+
+    reports: pd.DataFrame
+    sections: pd.DataFrame
+    metrics: pd.DataFrame
+    shortcomings: pd.DataFrame
+    plans: pd.DataFrame
+    topics: pd.DataFrame
+    doc_topics: pd.DataFrame
+    codes: pd.DataFrame
+    keywords: pd.DataFrame
+    near_duplicates: pd.DataFrame
+    compare_metrics: pd.DataFrame
+    compare_codes: pd.DataFrame
+    compare_topics: pd.DataFrame
+    errors: pd.DataFrame
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the contract tables by name (reports without the in-memory `text` column)."""
+        tables = {name: getattr(self, name) for name in TABLE_NAMES}
+        tables["reports"] = self.reports.drop(columns=["text"], errors="ignore")
+        return tables
+
+    def text(self, report_id: str) -> str:
+        """Return the normalized text of one report (offsets of every table point into it)."""
+        row = self.reports.loc[self.reports["report_id"] == report_id]
+        if row.empty:
+            raise KeyError(report_id)
+        return str(row.iloc[0]["text"])
+
+    @property
+    def failed(self) -> bool:
+        """True when some input could not be analysed (skipped file types do not count)."""
+        return bool(self.errors["stage"].isin(FAILURE_STAGES).any()) if len(self.errors) else False
+
+    def write(self, out_dir: Path | str, **options: Any) -> list[Path]:
+        """Write tables, texts, pictures and the HTML report (see `reportmine.output.write_analysis`)."""
+        from reportmine.output import write_analysis
+
+        return write_analysis(self, Path(out_dir), **options)
+
+
+# --------------------------------------------------------------------------- per-report stages
+
+
+def analyze_report(report: Report, *, segmenter: Any = None) -> ReportResult:
+    """Run every per-report stage on one report: sections, roles, metrics, items, tokens."""
+    from reportmine.extract.metrics import extract_metrics
+    from reportmine.structure.headings import parse_sections
+    from reportmine.structure.items import extract_plans, extract_shortcomings
+    from reportmine.structure.roles import assign_roles
+    from reportmine.text.segment import content_tokens, tokenize
+
+    text = report.text
+    sections = assign_roles(parse_sections(text), text)
+    words = tokenize(text, segmenter=segmenter)
+    return ReportResult(
+        report=report,
+        sections=sections,
+        metrics=extract_metrics(text, sections=sections),
+        shortcomings=extract_shortcomings(text, sections),
+        plans=extract_plans(text, sections),
+        tokens=content_tokens(words),
+        n_tokens=len(words),
+    )
+
+
+@dataclass
+class FileTask:
+    """One input file to read and analyse in a worker (plain data, so it pickles everywhere)."""
+
+    path: str
+    root: str
+    max_bytes: int
+    segmenter: str = "auto"
+    user_dict: str | None = None
+    cache_dir: str | None = None
+    cache_salt: str = ""
+
+
+@dataclass
+class FileOutcome:
+    """What one input file produced: analysed reports and/or error rows."""
+
+    results: list[ReportResult]
+    errors: list[ErrorRecord]
+    from_cache: bool = False
+
+
+def process_file(task: FileTask) -> FileOutcome:
+    """Read, split and analyse one file; never raises for bad input (errors become rows)."""
+    from reportmine import cache
+    from reportmine.ingest.corpus import read_source_file
+
+    path = Path(task.path)
+    cache_key = cache.file_key(path, task.cache_salt) if task.cache_dir else None
+    if cache_key is not None:
+        cached = cache.load(Path(task.cache_dir), cache_key)
+        if cached is not None:
+            return FileOutcome(*_rebase(cached, path, Path(task.root)), from_cache=True)
+    reports, errors = read_source_file(path, root=Path(task.root), max_bytes=task.max_bytes)
+    results: list[ReportResult] = []
+    segmenter = _process_segmenter(task.segmenter, task.user_dict)
+    for report in reports:
+        try:
+            results.append(analyze_report(report, segmenter=segmenter))
+        except Exception as exc:  # one bad report must not stop the run
+            logger.exception("analysis failed for %s", report.report_id)
+            errors.append(ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}"))
+            results.append(ReportResult(report=replace(report, status="error")))
+    if cache_key is not None:
+        cache.store(Path(task.cache_dir), cache_key, (results, errors))
+    return FileOutcome(results, errors)
+
+
+_SEGMENTERS: dict[tuple[str, str | None], Any] = {}
+
+
+def _process_segmenter(backend: str, user_dict: str | None) -> Any:
+    # One segmenter per worker process: loading the dictionary costs about a second.
+    key = (backend, user_dict)
+    if key not in _SEGMENTERS:
+        from reportmine.text.segment import get_segmenter
+
+        _SEGMENTERS[key] = get_segmenter(backend, user_dict=Path(user_dict) if user_dict else None)
+    return _SEGMENTERS[key]
+
+
+def _rebase(
+    cached: tuple[list[ReportResult], list[ErrorRecord]], path: Path, root: Path
+) -> tuple[list[ReportResult], list[ErrorRecord]]:
+    # The cache is keyed by content, so the same bytes under another name are re-labelled here.
+    relpath = path.relative_to(root).as_posix() if path != root else path.name
+    results = []
+    for result in cached[0]:
+        report = replace(result.report, path=relpath, report_id=f"{relpath}#{result.report.part}")
+        results.append(replace(result, report=report))
+    errors = [replace(error, path=relpath) for error in cached[1]]
+    return results, errors
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def analyze(
+    corpus: Any,
+    *,
+    options: AnalyzeOptions | None = None,
+    **option_values: Any,
+) -> Analysis:
+    """Analyse a folder, a file or a `Corpus` from `read_corpus`, and return every table.
+
+    Args:
+        corpus: a path (folder or single file) or a `reportmine.Corpus`.
+        options: an `AnalyzeOptions`; keyword arguments override its fields
+            (e.g. ``analyze("corpus", workers=2, n_topics=8)``).
+    """
+    settings = replace(options or AnalyzeOptions(), **option_values)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    outcomes, root = _run_per_report(corpus, settings)
+    results: list[ReportResult] = []
+    errors: list[ErrorRecord] = []
+    n_cached = 0
+    for outcome in outcomes:
+        results.extend(outcome.results)
+        errors.extend(outcome.errors)
+        n_cached += outcome.from_cache
+    timings["per_report"] = time.perf_counter() - started
+    _apply_user_metadata(results, root, settings)
+    analysis = _assemble(results, errors, settings, timings)
+    analysis.run.update(
+        {
+            "version": __version__,
+            "input": str(root),
+            "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(settings).items()},
+            "counts": {name: int(len(getattr(analysis, name))) for name in TABLE_NAMES},
+            "files_from_cache": n_cached,
+            "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        }
+    )
+    return analysis
+
+
+def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[list[FileOutcome], Path]:
+    from reportmine.ingest.corpus import Corpus
+
+    if isinstance(corpus, Corpus):
+        return _analyze_loaded_corpus(corpus, settings), Path(corpus.root)
+    root = Path(corpus)
+    if not root.exists():
+        raise InputError(f"input {root} does not exist")
+    tasks = _file_tasks(root, settings)
+    return list(_map_tasks(tasks, settings)), root
+
+
+def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> list[FileOutcome]:
+    segmenter = _process_segmenter(settings.segmenter, str(settings.user_dict) if settings.user_dict else None)
+    outcomes = [FileOutcome([], list(corpus.errors))]
+    for report in corpus.reports:
+        try:
+            outcomes.append(FileOutcome([analyze_report(report, segmenter=segmenter)], []))
+        except Exception as exc:  # keep going: the report is listed with its error
+            error = ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}")
+            outcomes.append(FileOutcome([ReportResult(report=replace(report, status="error"))], [error]))
+    return outcomes
+
+
+def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
+    from reportmine import cache
+    from reportmine.ingest.corpus import iter_source_files
+
+    base = root if root.is_dir() else root.parent
+    paths = [root] if root.is_file() else list(iter_source_files(root))
+    cache_dir = str(settings.cache_dir) if (settings.use_cache and settings.cache_dir) else None
+    salt = cache.pipeline_salt(settings) if cache_dir else ""
+    return [
+        FileTask(
+            path=str(path),
+            root=str(base),
+            max_bytes=settings.max_bytes,
+            segmenter=settings.segmenter,
+            user_dict=str(settings.user_dict) if settings.user_dict else None,
+            cache_dir=cache_dir,
+            cache_salt=salt,
+        )
+        for path in paths
+    ]
+
+
+def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[FileOutcome]:
+    from reportmine import parallel
+
+    yield from parallel.map_ordered(
+        process_file,
+        tasks,
+        workers=settings.workers,
+        scheduler=settings.scheduler,
+        progress=settings.progress,
+        description="analysing reports",
+    )
+
+
+def _apply_user_metadata(results: list[ReportResult], root: Path, settings: AnalyzeOptions) -> None:
+    from reportmine.ingest.metadata import apply_metadata, load_meta_table, match_pattern
+
+    meta_path = settings.meta
+    base = root if root.is_dir() else root.parent
+    if meta_path is None and (base / "metadata.csv").exists():
+        meta_path = base / "metadata.csv"
+    meta_table = load_meta_table(meta_path) if meta_path else {}
+    for index, result in enumerate(results):
+        report = result.report
+        pattern_fields = match_pattern(settings.pattern, report.path) if settings.pattern else None
+        meta_row = meta_table.get(report.path)
+        if meta_row or pattern_fields:
+            results[index] = replace(
+                result, report=apply_metadata(report, meta_row=meta_row, pattern_fields=pattern_fields)
+            )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _assemble(
+    results: list[ReportResult],
+    errors: list[ErrorRecord],
+    settings: AnalyzeOptions,
+    timings: dict[str, float],
+) -> Analysis:
+    started = time.perf_counter()
+    reports = _reports_frame(results)
+    by_id = {row.report_id: (row.school, row.year) for row in reports.itertuples()}
+    tables: dict[str, pd.DataFrame] = {
+        "reports": reports,
+        "sections": _child_frame(results, "sections", SECTION_COLUMNS),
+        "metrics": _metrics_frame(results, by_id),
+        "shortcomings": _child_frame(results, "shortcomings", SHORTCOMING_COLUMNS),
+        "plans": _child_frame(results, "plans", PLAN_COLUMNS),
+        "errors": pd.DataFrame([record_dict(e) for e in errors], columns=ERROR_COLUMNS),
+    }
+    tokens = {result.report.report_id: result.tokens for result in results}
+    timings["tables"] = time.perf_counter() - started
+    from reportmine.corpus_stages import run_corpus_stages
+
+    tables.update(run_corpus_stages(tables, tokens, settings=settings, timings=timings))
+    return Analysis(**tables, tokens=tokens, run={})
+
+
+def _reports_frame(results: list[ReportResult]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        report = result.report
+        row = {
+            "report_id": report.report_id,
+            "path": report.path,
+            "part": report.part,
+            "title": report.title,
+            "school": report.school,
+            "year": report.year,
+            "stage": report.stage,
+            "region": report.region,
+            "n_chars": report.n_chars,
+            "n_tokens": result.n_tokens,
+            "encoding": report.encoding,
+            "format": report.format,
+            "status": report.status,
+            "content_hash": report.content_hash,
+        }
+        for name in ("school", "year", "stage", "region"):
+            row[f"{name}_source"] = report.meta_source.get(name)
+        row.update({key: value for key, value in report.extra.items() if key not in row})
+        row["text"] = report.text
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=None if rows else REPORT_COLUMNS + ["text"])
+    if len(frame):
+        frame = frame.sort_values(["path", "part"], kind="stable").reset_index(drop=True)
+        frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def _child_frame(results: list[ReportResult], attribute: str, columns: list[str]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        for record in getattr(result, attribute):
+            rows.append({"report_id": result.report.report_id, **record_dict(record)})
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = pd.Series(dtype=object)
+    extra = [column for column in frame.columns if column not in columns]
+    return frame[columns + extra]
+
+
+def _metrics_frame(results: list[ReportResult], by_id: dict[str, tuple[Any, Any]]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        report_id = result.report.report_id
+        school, year = by_id.get(report_id, (None, None))
+        for index, metric in enumerate(result.metrics):
+            rows.append(
+                {"report_id": report_id, "metric_id": f"{report_id}:m{index}", **record_dict(metric),
+                 "school": school, "year": year}
+            )
+    frame = pd.DataFrame(rows)
+    for column in METRIC_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = pd.Series(dtype=object)
+    extra = [column for column in frame.columns if column not in METRIC_COLUMNS]
+    return frame[METRIC_COLUMNS + extra]
+
+
+def iter_reports(analysis: Analysis) -> Iterable[tuple[str, str]]:
+    """Yield (report_id, text) pairs of an analysis in table order."""
+    for row in analysis.reports[["report_id", "text"]].itertuples(index=False):
+        yield row.report_id, row.text
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
+ProgressCallback = Callable[[int, int], None]

@@ -1,0 +1,158 @@
+"""Offset-safe text normalization and same-length folding for matching.
+
+`normalize_text` changes only whitespace and line structure: characters are kept as written, so
+every evidence string taken from the normalized text is also a substring of the source line it
+came from. `fold_for_matching` returns a string of exactly the same length for pattern matching
+(full-width → half-width, traditional → simplified); offsets found in the folded string are
+offsets into the original, and evidence always shows the original characters.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["normalize_text", "fold_for_matching", "is_heading_start", "SENTENCE_FINAL"]
+
+# A line ending in one of these closes a sentence (or introduces a list: ：).
+SENTENCE_FINAL = frozenset("。！？；：…”」』!?;:.")
+# A line ending in one of these is certainly cut mid-sentence.
+_MID_SENTENCE = frozenset("，、,（(“「《〈—")
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+# Heading / enumeration markers a new paragraph starts with.
+_HEADING_START = re.compile(
+    rf"""^(?:
+        [{_CN_NUM}]{{1,3}}\s*[、.．]                      # 一、  二.
+      | [（(]\s*[{_CN_NUM}\d]{{1,3}}\s*[）)]               # （一） (1)
+      | \d{{1,2}}\s*(?:[、．]|\.(?!\d)|[）)])              # 1、 1. 1）
+      | [①-⑳⑴-⒇⒈-⒛❶-❿]                                 # ① ⑴ ⒈ ❶
+      | [a-zA-Z]\s*[、．]|[a-zA-Z]\.(?=\S)|[a-zA-Z][）)]   # a、 b. c)
+      | 第[{_CN_NUM}\d]{{1,3}}\s*(?:部分|章|节|篇|条|点|方面)  # 第一部分
+      | 第[{_CN_NUM}]{{1,3}}[，,、:：]                     # 第一，
+      | [【\[]\s*(?:篇|第|范文)                            # 【篇一】
+      | 篇[{_CN_NUM}\d]{{1,3}}                             # 篇一
+      | (?:首先|其次|再次|最后|另外|此外)[，,：:]             # 首先，
+    )""",
+    re.VERBOSE,
+)
+# "小班化教学目标:" — a short label with a colon opens a new list entry.
+_LABEL_START = re.compile(r"^[^，。,；;！？!?\s]{2,12}[:：]")
+# Page numbers and running footers left by PDF/Word conversion.
+_FOOTER_LINE = re.compile(
+    r"""^(?:
+        第\s*\d+\s*页\s*[,，/、]?\s*(?:共\s*\d+\s*页)?
+      | 共\s*\d+\s*页\s*[,，/、]?\s*第\s*\d+\s*页
+      | [-—–－_~·•\s]*\d{1,4}[-—–－_~·•\s]*
+      | \d{1,4}\s*/\s*\d{1,4}
+      | (?:page|Page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?
+    )$""",
+    re.VERBOSE,
+)
+_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+_EDGE_INVISIBLES = "\ufeff\u200b\u200c\u200d\u2060"
+
+_HEADING_MAX = 25  # a line shorter than this without final punctuation reads as a heading
+_WRAPPED_MIN = 26  # a line at least this long without final punctuation was likely hard-wrapped
+_FRAGMENT_MAX = 12  # a short tail like "长。" completes the previous line
+
+
+def normalize_text(raw: str) -> str:
+    """Return `raw` with unified newlines, stripped non-empty lines and mended paragraphs.
+
+    Page-number/footer lines are dropped and a paragraph broken mid-sentence is joined again
+    ("…引领教师成\\n长。" → "…引领教师成长。"); headings keep their own line. Characters
+    are never changed, only whitespace and line breaks.
+    """
+    text = _NEWLINES.sub("\n", raw)
+    lines = []
+    for line in text.split("\n"):
+        line = line.strip().strip(_EDGE_INVISIBLES).strip()
+        if line and not _FOOTER_LINE.match(line):
+            lines.append(line)
+    return "\n".join(_mend_paragraphs(lines))
+
+
+def is_heading_start(line: str) -> bool:
+    """True when `line` starts with a heading or enumeration marker (一、 （一） 1. ① 第一部分 …)."""
+    return bool(_HEADING_START.match(line))
+
+
+def _mend_paragraphs(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if out and _continues(out[-1], line):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _looks_like_heading(line: str) -> bool:
+    return len(line) < _HEADING_MAX and line[-1] not in SENTENCE_FINAL and line[-1] not in _MID_SENTENCE
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Whether `line` is the rest of a sentence that `prev` broke off."""
+    if prev[-1] in SENTENCE_FINAL:
+        return False
+    if is_heading_start(line) or _LABEL_START.match(line):
+        return False
+    if _looks_like_heading(line) and line[-1] not in SENTENCE_FINAL:
+        return False  # a title or heading line follows, not a continuation
+    if prev[-1] in _MID_SENTENCE:
+        return True
+    if _looks_like_heading(prev):
+        return False
+    is_fragment = len(line) <= _FRAGMENT_MAX and line[-1] in SENTENCE_FINAL
+    if is_heading_start(prev):
+        return is_fragment or len(prev) >= 40
+    return is_fragment or len(prev) >= _WRAPPED_MIN
+
+
+def fold_for_matching(text: str) -> str:
+    """Return `text` folded for matching, with exactly the same length.
+
+    Full-width ASCII becomes half-width (１２ → 12, ：→ :, U+3000 → space) and traditional
+    characters become simplified one character at a time (學 → 学); a character whose conversion
+    would change the length is kept. Use the folded string to *find* offsets; always show the
+    original text as evidence.
+    """
+    table = _fold_table()
+    folded = "".join(table.get(ch, ch) if ord(ch) >= 0x80 else ch for ch in text)
+    if len(folded) != len(text):  # pragma: no cover - guarded by construction
+        raise AssertionError("fold_for_matching changed the text length")
+    return folded
+
+
+class _FoldTable(dict):
+    """Lazily filled map char → folded char (single characters only)."""
+
+    def __missing__(self, ch: str) -> str:
+        folded = _fold_char(ch)
+        self[ch] = folded
+        return folded
+
+    def get(self, ch: str, default: str | None = None) -> str:  # type: ignore[override]
+        return self[ch]
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> _FoldTable:
+    return _FoldTable()
+
+
+def _fold_char(ch: str) -> str:
+    code = ord(ch)
+    if code == 0x3000:
+        return " "
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFEE0)
+    converted = _t2s().convert(ch)
+    return converted if len(converted) == 1 else ch
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")

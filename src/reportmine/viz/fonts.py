@@ -1,0 +1,148 @@
+"""Find a CJK font, check which characters it covers, and hand it to matplotlib (never tofu boxes).
+
+Order of preference in :func:`find_cjk_font`: the user's ``--font``, the Noto Sans CJK SC font
+shipped by the ``mplfonts`` package, then a CJK font installed on the system.
+
+    >>> path = find_cjk_font()
+    >>> missing_glyphs(path, "公开课获奖")
+    set()
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+from pathlib import Path
+
+from reportmine.errors import InputError, ReportmineError
+
+log = logging.getLogger(__name__)
+
+# The font mplfonts ships (and its fallbacks inside the same folder), best first.
+_MPLFONTS_FILES = ("NotoSansCJKsc-Regular.otf", "SimHei.ttf", "SourceHanSerifSC-Regular.otf")
+
+# Family-name fragments of CJK fonts matplotlib may already know about on this machine.
+_SYSTEM_FAMILY_HINTS = (
+    "Noto Sans CJK", "Noto Serif CJK", "Source Han Sans", "WenQuanYi", "SimHei",
+    "PingFang", "Microsoft YaHei", "Heiti", "STHeiti", "SimSun", "AR PL",
+)
+
+# Where CJK fonts usually live when matplotlib has not indexed them (Linux, macOS, Windows).
+_SYSTEM_FONT_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Medium.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+)
+
+_INSTALL_HINT = (
+    "No font with Chinese characters was found. Install one, e.g. `pip install mplfonts` "
+    "or `apt-get install fonts-noto-cjk`, or pass a font file with --font."
+)
+
+# Characters probed to decide that a font is a CJK font at all.
+_CJK_PROBE = "学校公开课获奖"
+
+
+def find_cjk_font(preferred: Path | str | None = None) -> Path:
+    """Return the path of a font that can draw Chinese text.
+
+    Args:
+        preferred: a font file chosen by the user (``--font``); it must exist and cover Chinese.
+
+    Raises:
+        InputError: ``preferred`` is missing or has no Chinese glyphs.
+        ReportmineError: no CJK font could be found anywhere (with an install hint).
+    """
+    if preferred is not None:
+        return _checked_user_font(Path(preferred))
+    for candidate in (*_mplfonts_candidates(), *_system_candidates()):
+        if candidate.is_file() and _is_cjk_font(candidate):
+            log.debug("using CJK font %s", candidate)
+            return candidate
+    raise ReportmineError(_INSTALL_HINT)
+
+
+def font_covers(font_path: Path | str, text: str) -> bool:
+    """Return True when the font has a glyph for every visible character of ``text``."""
+    return not missing_glyphs(font_path, text)
+
+
+def missing_glyphs(font_path: Path | str, text: str) -> set[str]:
+    """Return the visible characters of ``text`` the font cannot draw (whitespace is ignored)."""
+    codepoints = _cmap_codepoints(str(Path(font_path).resolve()))
+    return {char for char in set(text) if not char.isspace() and ord(char) not in codepoints}
+
+
+def matplotlib_font(font_path: Path | str) -> str:
+    """Register the font with matplotlib, make it the default sans-serif font and return its family.
+
+    Also sets ``axes.unicode_minus=False``: many CJK fonts lack U+2212 and would show a box for
+    negative tick labels. Call inside ``matplotlib.rc_context()`` to keep the change local.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    path = str(Path(font_path).resolve())
+    font_manager.fontManager.addfont(path)
+    family = font_manager.FontProperties(fname=path).get_name()
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    sans_serif = [family, *[f for f in matplotlib.rcParams["font.sans-serif"] if f != family]]
+    matplotlib.rcParams["font.sans-serif"] = sans_serif
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return family
+
+
+def _checked_user_font(path: Path) -> Path:
+    if not path.is_file():
+        raise InputError(f"Font file not found: {path}")
+    try:
+        covered = _is_cjk_font(path)
+    except Exception as exc:  # fontTools raises many kinds of errors on a non-font file
+        raise InputError(f"Cannot read font file {path}: {exc}") from exc
+    if not covered:
+        raise InputError(f"Font {path} has no Chinese characters; choose a CJK font (e.g. Noto Sans CJK SC).")
+    return path
+
+
+def _mplfonts_candidates() -> list[Path]:
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    return [folder / name for name in _MPLFONTS_FILES]
+
+
+def _system_candidates() -> list[Path]:
+    from matplotlib import font_manager
+
+    known = sorted(
+        (entry for entry in font_manager.fontManager.ttflist
+         if any(hint.lower() in entry.name.lower() for hint in _SYSTEM_FAMILY_HINTS)),
+        key=lambda entry: (entry.name, entry.fname),
+    )
+    return [Path(entry.fname) for entry in known] + [Path(p) for p in _SYSTEM_FONT_PATHS]
+
+
+def _is_cjk_font(path: Path) -> bool:
+    return not missing_glyphs(path, _CJK_PROBE)
+
+
+@functools.lru_cache(maxsize=16)
+def _cmap_codepoints(resolved_path: str) -> frozenset[int]:
+    """Code points mapped by the font's best cmap; the first face of a .ttc/.otc collection."""
+    from fontTools.ttLib import TTFont
+
+    is_collection = resolved_path.lower().endswith((".ttc", ".otc"))
+    # lazy=True reads only the tables we touch (the cmap), not the 16 MB of CFF outlines.
+    font = TTFont(resolved_path, fontNumber=0 if is_collection else -1, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()

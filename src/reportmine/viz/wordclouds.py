@@ -1,0 +1,151 @@
+"""Word clouds of content-token frequencies for the corpus, each school and each year (PNG files).
+
+Output is deterministic: frequencies are ordered by (count desc, word), the layout is seeded and
+PNG files carry no timestamp, so the same tokens give byte-identical images.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from reportmine.errors import InputError
+from reportmine.viz.charts import group_label
+from reportmine.viz.fonts import find_cjk_font, missing_glyphs
+
+log = logging.getLogger(__name__)
+
+Grouping = Literal["corpus", "school", "year"]
+GROUPINGS: tuple[str, ...] = ("corpus", "school", "year")
+
+# Characters that cannot appear in a file name on some OS (path separators above all), and
+# whitespace, which makes names awkward in shells.
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
+# A token worth drawing holds at least one letter, digit or CJK character (not only punctuation).
+_WORDLIKE = re.compile(r"\w")
+
+
+def write_wordclouds(
+    analysis: Any,
+    out_dir: Path,
+    *,
+    by: Sequence[Grouping] = ("corpus", "school", "year"),
+    font_path: Path | str | None = None,
+    max_words: int = 150,
+    width: int = 1200,
+    height: int = 800,
+    min_chars: int = 2,
+) -> list[Path]:
+    """Write one word-cloud PNG per group under ``out_dir/wordclouds/`` and return their paths.
+
+    Args:
+        analysis: object with ``reports`` (report_id, school, year) and ``tokens``
+            (report_id → content tokens, stop words removed).
+        by: which groupings to draw: the whole ``corpus``, each ``school``, each ``year``.
+        font_path: a CJK font file; found with :func:`find_cjk_font` when None.
+        min_chars: shorter tokens are left out (single characters are mostly noise).
+
+    Returns:
+        Paths of the files written, corpus first, then schools and years in sorted order.
+        Groups without tokens are skipped (and logged).
+    """
+    unknown = sorted(set(by) - set(GROUPINGS))
+    if unknown:
+        raise InputError(f"Unknown word-cloud grouping {unknown}; choose from {list(GROUPINGS)}.")
+    font = find_cjk_font(font_path)
+    target = Path(out_dir) / "wordclouds"
+    tokens: Mapping[str, list[str]] = getattr(analysis, "tokens", None) or {}
+    written: list[Path] = []
+    used_names: set[str] = set()
+    for grouping in GROUPINGS:  # fixed order keeps the returned list stable whatever `by` says
+        if grouping not in by:
+            continue
+        for group, report_ids in _groups(analysis.reports, grouping, tokens):
+            frequencies = _frequencies((tokens.get(rid, []) for rid in report_ids), font, min_chars)
+            if not frequencies:
+                log.info("word cloud %s=%s skipped: no tokens", grouping, group)
+                continue
+            path = target / _file_name(grouping, group, used_names)
+            _draw(frequencies, path, font=font, max_words=max_words, width=width, height=height)
+            written.append(path)
+    return written
+
+
+def render_wordcloud(
+    frequencies: Mapping[str, float],
+    *,
+    font_path: Path | str,
+    max_words: int = 150,
+    width: int = 1200,
+    height: int = 800,
+) -> Any:
+    """Lay out a ``wordcloud.WordCloud`` from word frequencies (seeded, white background)."""
+    try:
+        from wordcloud import WordCloud
+    except ImportError as exc:  # pragma: no cover - wordcloud is a declared dependency
+        raise InputError("Word clouds need the wordcloud package: pip install wordcloud") from exc
+    cloud = WordCloud(
+        font_path=str(font_path),
+        width=width,
+        height=height,
+        max_words=max_words,
+        background_color="white",
+        collocations=False,
+        random_state=0,
+        prefer_horizontal=0.95,  # Chinese read poorly when many words are turned sideways
+    )
+    return cloud.generate_from_frequencies(dict(frequencies))
+
+
+def safe_file_stem(name: str, *, max_chars: int = 60) -> str:
+    """Return ``name`` usable as a file stem: Chinese kept, path separators and controls removed."""
+    stem = _UNSAFE_FILENAME.sub("_", name).strip(" ._")
+    return stem[:max_chars] or "_"
+
+
+def _groups(reports: Any, grouping: str, tokens: Mapping[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """(group label, report ids) in sorted label order; unknown school/year becomes "(未知)"."""
+    if grouping == "corpus":
+        ids = list(reports["report_id"]) if len(reports) else sorted(tokens)
+        return [("corpus", [str(rid) for rid in ids])]
+    if not len(reports) or grouping not in reports.columns:
+        return []
+    members: dict[str, list[str]] = {}
+    for rid, value in zip(reports["report_id"], reports[grouping]):
+        members.setdefault(group_label(value), []).append(str(rid))
+    return sorted(members.items())
+
+
+def _frequencies(token_lists: Iterable[list[str]], font: Path, min_chars: int) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for token_list in token_lists:
+        counts.update(t.strip() for t in token_list)
+    # Words with a character the font lacks would be drawn as boxes: leave them out.
+    undrawable = missing_glyphs(font, "".join(counts))
+    drawable = {
+        word: n for word, n in counts.items()
+        if len(word) >= min_chars and _WORDLIKE.search(word) and undrawable.isdisjoint(word)
+    }
+    # Ties broken by the word itself, so report order never changes the picture.
+    return dict(sorted(drawable.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _file_name(grouping: str, group: str, used_names: set[str]) -> str:
+    stem = "corpus" if grouping == "corpus" else f"{grouping}_{safe_file_stem(group)}"
+    if stem in used_names:  # two names that differ only in unsafe characters
+        stem = f"{stem}_{hashlib.sha1(group.encode('utf-8')).hexdigest()[:8]}"
+    used_names.add(stem)
+    return f"{stem}.png"
+
+
+def _draw(frequencies: Mapping[str, int], path: Path, *, font: Path, max_words: int,
+          width: int, height: int) -> None:
+    cloud = render_wordcloud(frequencies, font_path=font, max_words=max_words, width=width, height=height)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Saving through Pillow ourselves: no text chunks, so no dates or versions in the file.
+    cloud.to_image().save(path, format="PNG", optimize=False)
+    log.debug("word cloud written: %s", path)
