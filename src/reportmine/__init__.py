@@ -33,7 +33,7 @@ _LAZY = {
     "analyze_report": ("reportmine.pipeline", "analyze_report"),
     "Analysis": ("reportmine.pipeline", "Analysis"),
     "nlp": ("reportmine.spacy_ext", "nlp"),
-    "evaluate": ("reportmine.evaluate", "evaluate"),
+    "evaluate": ("reportmine.evaluation", "evaluate"),
     "kwic": ("reportmine.themes.kwic", "kwic"),
     "ReportmineError": ("reportmine.errors", "ReportmineError"),
 }

@@ -18,12 +18,12 @@ def evaluate(
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Print precision, recall and F1 per table, splitting and metadata accuracy, misses and extras."""
-    from reportmine import evaluate as scoring
+    from reportmine import evaluation as scoring
 
     with error_boundary(debug):
         evaluation = scoring.evaluate(out, gold)
         evaluation.write(write_to or out)
-        thresholds = _thresholds(fail_under or [])
+        thresholds = scoring.parse_thresholds(fail_under or [])
         failing = scoring.fail_under(evaluation, thresholds) if thresholds else []
     if as_json:
         print_json({**evaluation.to_dict(), "failing": failing})
@@ -33,16 +33,3 @@ def evaluate(
         stderr.print(f"[red]below threshold[/red]: {line}", highlight=False)
     if failing:
         raise typer.Exit(1)
-
-
-def _thresholds(values: list[str]) -> dict[str, float]:
-    from reportmine.errors import InputError
-
-    thresholds: dict[str, float] = {}
-    for value in values:
-        name, _, number = value.rpartition("=")
-        try:
-            thresholds[name or "*"] = float(number)
-        except ValueError:
-            raise InputError(f"--fail-under {value!r}: expected a number like 0.9 or name=0.9") from None
-    return thresholds

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import logging
-import unicodedata
+import re
 from functools import lru_cache
 
 from reportmine.errors import ReadError
@@ -21,6 +21,9 @@ __all__ = ["decode_bytes"]
 # to win; genuine Chinese text scores above 0.85, mojibake well below 0.6.
 _MIN_CJK_SCORE = 0.6
 _MAX_BAD_CHAR_RATIO = 0.02  # control characters / U+FFFD tolerated in a text file
+# Control characters (not tab/newline/form feed), replacement marks, lone surrogates, private use.
+_BAD_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff]")
+_SCORE_SAMPLE = 200_000  # characters scored for plausibility (enough to decide, fast on big files)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -90,7 +93,7 @@ def _decode_utf16_without_bom(data: bytes) -> tuple[str, str]:
                 text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            bad = sum(1 for ch in text if _is_bad_char(ch)) / max(1, len(text))
+            bad = len(_BAD_CHARS.findall(text)) / max(1, len(text))
             if bad > _MAX_BAD_CHAR_RATIO:
                 continue
             score = _cjk_score(text) - bad
@@ -131,12 +134,13 @@ def _best_cjk_candidate(data: bytes) -> tuple[str, str] | None:
 
 
 def _fallback(data: bytes) -> tuple[str, str]:
-    """GB18030 with a few damaged bytes, else charset-normalizer's best guess."""
-    text = data.decode("gb18030", errors="replace")
-    n_bad = text.count("\ufffd")
-    if n_bad <= max(1, len(text) // 200) and _cjk_score(text) >= _MIN_CJK_SCORE:
-        logger.warning("decoded as gb18030 with %d damaged byte(s) replaced by U+FFFD", n_bad)
-        return text, "gb18030"
+    """UTF-8 or GB18030 with a few damaged bytes, else charset-normalizer's best guess."""
+    for codec in ("utf-8", "gb18030"):
+        text = data.decode(codec, errors="replace")
+        n_bad = text.count("\ufffd")
+        if n_bad <= max(1, len(text) // 200) and _cjk_score(text) >= _MIN_CJK_SCORE:
+            logger.warning("decoded as %s with %d damaged byte sequence(s) shown as U+FFFD", codec, n_bad)
+            return text, codec
     from charset_normalizer import from_bytes
 
     match = from_bytes(data).best()
@@ -152,7 +156,7 @@ def _fallback(data: bytes) -> tuple[str, str]:
 def _checked(text: str, name: str) -> tuple[str, str]:
     """Reject decodings that are mostly control characters or replacement marks."""
     if text:
-        bad = sum(1 for ch in text if _is_bad_char(ch))
+        bad = len(_BAD_CHARS.findall(text))
         if bad / len(text) > _MAX_BAD_CHAR_RATIO:
             raise ReadError(
                 f"file does not look like text ({bad} of {len(text)} characters are control "
@@ -182,12 +186,6 @@ def _inside_latin_words(text: str) -> bool:
     return total > 0 and touching / total >= 0.5
 
 
-def _is_bad_char(ch: str) -> bool:
-    if ch in "\t\n\r\f\v":
-        return False
-    if ch == "\ufffd":
-        return True
-    return unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
 
 
 def _non_ascii_count(text: str) -> int:
@@ -198,7 +196,7 @@ def _cjk_score(text: str) -> float:
     """Share of non-ASCII, non-space characters that are common Chinese characters or punctuation."""
     common = _common_chars()
     total = hits = 0
-    for ch in text:
+    for ch in text[:_SCORE_SAMPLE]:
         if ord(ch) <= 0x7F or ch.isspace():
             continue
         total += 1

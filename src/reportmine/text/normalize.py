@@ -9,6 +9,7 @@ offsets into the original, and evidence always shows the original characters.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 __all__ = ["normalize_text", "fold_for_matching", "is_heading_start", "SENTENCE_FINAL"]
@@ -54,6 +55,8 @@ _EDGE_INVISIBLES = "\ufeff\u200b\u200c\u200d\u2060"
 _HEADING_MAX = 25  # a line shorter than this without final punctuation reads as a heading
 _WRAPPED_MIN = 26  # a line at least this long without final punctuation was likely hard-wrapped
 _FRAGMENT_MAX = 12  # a short tail like "长。" completes the previous line
+_WRAP_MIN_LINES = 5  # hard-wrapped text has at least this many lines of (nearly) one length …
+_WRAP_MIN_SHARE = 0.3  # … making up this share of its long lines
 
 
 def normalize_text(raw: str) -> str:
@@ -78,13 +81,33 @@ def is_heading_start(line: str) -> bool:
 
 
 def _mend_paragraphs(lines: list[str]) -> list[str]:
+    width = _wrap_width(lines)
     out: list[str] = []
+    previous = ""  # the last physical line (out[-1] may already hold several)
     for line in lines:
-        if out and _continues(out[-1], line):
+        if out and (_fills_width(previous, line, width) or _continues(out[-1], line)):
             out[-1] += line
         else:
             out.append(line)
+        previous = line
     return out
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The line width of hard-wrapped text (PDF, fixed-width .txt): many lines of one length."""
+    lengths = Counter(len(line) for line in lines if len(line) >= _WRAPPED_MIN)
+    if not lengths:
+        return None
+    width, count = lengths.most_common(1)[0]
+    near = sum(n for length, n in lengths.items() if abs(length - width) <= 1)
+    if count >= _WRAP_MIN_LINES and near >= _WRAP_MIN_SHARE * sum(lengths.values()):
+        return width
+    return None
+
+
+def _fills_width(prev: str, line: str, width: int | None) -> bool:
+    """In hard-wrapped text a full-width line goes on, even after 。 or ” at the wrap."""
+    return width is not None and len(prev) >= width - 2 and not is_heading_start(line)
 
 
 def _looks_like_heading(line: str) -> bool:

@@ -167,7 +167,8 @@ def _metric_sums(analysis: Any) -> pd.DataFrame:
         frame = frame[(frame["school"] != MARGIN) & (frame["year"] != MARGIN)]
         categories = [c for c in frame.columns
                       if c not in ("school", "year", "n_reports") and not str(c).endswith(("_per_report", "_per_10k"))]
-        values = frame[categories].apply(pd.to_numeric, errors="coerce").fillna(0)
+        values = frame[categories].apply(pd.to_numeric, errors="coerce")
+        values = values.loc[:, values.notna().any()].fillna(0)  # drop text columns (extra metadata)
         return pd.concat([frame[["school", "year"]], values], axis=1)
     metrics = _table(analysis, "metrics")
     if not len(metrics) or "category" not in metrics.columns:
@@ -219,16 +220,23 @@ def _metrics_by_year(analysis: Any) -> Any:
         return None
     per_year = known.groupby("year")[categories].sum()
     years = sorted(per_year.index, key=_year_key)
-    figure = _new_figure(8, 4.5)
-    axes = figure.add_subplot()
+    from matplotlib.ticker import MaxNLocator
+
+    # One panel per category with its own y scale: awards (a few) would vanish next to
+    # research activities (hundreds) on a shared axis.
+    figure = _new_figure(max(6.0, 3.2 * len(categories)), 3.8)
+    panels = figure.subplots(1, len(categories), squeeze=False)[0]
     positions = _year_positions(years)
-    for category in categories:
-        axes.plot(positions, per_year.loc[years, category], marker="o", label=METRIC_LABELS.get(category, category))
-    axes.set_xticks(positions, years)
-    axes.set_xlabel("年份")
-    axes.set_ylabel("数量（各校合计）")
-    axes.set_title("各年份公开课、获奖与教研活动")
-    axes.legend(loc="best")
+    for index, (axes, category) in enumerate(zip(panels, categories)):
+        values = per_year.loc[years, category]
+        axes.plot(positions, values, marker="o", color=f"C{index % 10}")
+        axes.set_xticks(positions, years, rotation=45 if len(years) > 6 else 0)
+        axes.set_ylim(0, max(1.0, float(values.max()) * 1.08))  # an all-zero series still gets 0…1
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 lessons on the axis
+        axes.set_title(METRIC_LABELS.get(category, category))
+        axes.set_xlabel("年份")
+    panels[0].set_ylabel("数量（各校合计）")
+    figure.suptitle("各年份公开课、获奖与教研活动")
     return figure
 
 
@@ -237,7 +245,9 @@ def _code_shares(analysis: Any) -> pd.DataFrame:
     codes, reports = _table(analysis, "codes"), _table(analysis, "reports")
     if not len(codes) or not len(reports) or not {"report_id", "code"} <= set(codes.columns):
         return pd.DataFrame()
-    present = codes[pd.to_numeric(codes.get("count", 1), errors="coerce").fillna(1) > 0]
+    present = codes
+    if "count" in codes.columns:  # the table lists count > 0 only, but a caller's table may not
+        present = codes[pd.to_numeric(codes["count"], errors="coerce").fillna(1) > 0]
     present = _with_school_year(present[["report_id", "code"]].drop_duplicates(), reports)
     reports_per_school = _with_school_year(reports[["report_id"]], reports).groupby("school")["report_id"].nunique()
     with_code = present.groupby(["school", "code"])["report_id"].nunique().unstack(fill_value=0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import io
 import logging
 from pathlib import Path
 
@@ -97,6 +98,32 @@ def matplotlib_font(font_path: Path | str) -> str:
     matplotlib.rcParams["font.sans-serif"] = sans_serif
     matplotlib.rcParams["axes.unicode_minus"] = False
     return family
+
+
+def subset_font(font_path: Path | str, text: str) -> bytes:
+    """Return a WOFF font holding only the glyphs of ``text`` (to embed in a self-contained page).
+
+    Deterministic: the font's own timestamps are kept, so the same text gives the same bytes.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = str(Path(font_path).resolve())
+    is_collection = path.lower().endswith((".ttc", ".otc"))
+    font = TTFont(path, fontNumber=0 if is_collection else -1, recalcTimestamp=False)
+    options = subset.Options()
+    options.layout_features = []  # no ligatures or vertical forms needed for running text
+    options.hinting = False
+    options.name_IDs = [1, 2]  # family and style names only
+    options.drop_tables += ["DSIG"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    font.flavor = "woff"  # zlib-compressed; woff2 would need the brotli package
+    buffer = io.BytesIO()
+    font.save(buffer)
+    font.close()
+    return buffer.getvalue()
 
 
 def _checked_user_font(path: Path) -> Path:

@@ -3,9 +3,9 @@
 `load_gold` reads and validates gold JSON (docs/annotation.md); `evaluate` compares the tables
 written by `reportmine analyze` with it and returns an `Evaluation` (summary and per-document
 misses and extras); `fail_under` and `render_evaluation` serve the CLI. The matching rules are
-documented in docs/evaluation.md and implemented with the helpers of `evaluate_match`.
+documented in docs/evaluation.md and implemented with the helpers of `evaluation_match`.
 
-    >>> evaluation = evaluate(Path("out"), Path("corpus/gold"))
+    >>> evaluation = evaluate(Path("out-seeds"), Path("corpus/gold/seeds"))
     >>> evaluation.summary.query("table == 'metrics_strict'")
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,19 +22,25 @@ from typing import Any
 import pandas as pd
 
 from reportmine.errors import GoldError, InputError
-from reportmine.evaluate_match import (
-    Candidate,
-    Span,
-    align_in_order,
-    assign_greedy,
-    best_overlap,
-    find_all,
-    fold_title,
-    items_overlap_enough,
+from reportmine.evaluation_match import (
+    DETAIL_COLUMNS,
+    STRICT_ATTRIBUTES,
+    Scores,
+    Tally,
+    none_if_missing,
     prf,
-    same_number,
-    titles_match,
+    score_items,
+    score_metadata,
+    score_metrics,
+    score_sections,
+    score_splitting,
 )
+from reportmine.output import restore_cell, write_csv, write_text_atomic
+
+__all__ = [
+    "GOLD_SCHEMA", "GoldItem", "GoldMetric", "GoldReport", "GoldSection", "Evaluation",
+    "load_gold", "evaluate", "fail_under", "parse_thresholds", "render_evaluation", "write_evaluation",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +54,6 @@ GOLD_RECIPIENTS = frozenset({"teacher", "student", "school", "unknown"})
 GOLD_STAGES = frozenset({"幼儿园", "小学", "初中", "高中"})
 GOLD_META_KEYS = ("school", "year", "stage", "region")
 
-# Attributes compared by the strict metric score (`item` and `unit` are never scored).
-STRICT_ATTRIBUTES = (
-    "value", "value_max", "approx", "qualifier", "level", "period", "times_per_period", "grade", "recipient",
-)
-
 # Free-text keys an annotator may add anywhere; every other unknown key is a typo and an error.
 _NOTE_KEYS = frozenset({"note", "notes", "comment", "comments"})
 _FILE_KEYS = frozenset({"schema", "path", "annotator", "reports"})
@@ -64,10 +65,8 @@ _CATEGORY_PATTERN = re.compile(r"^[a-z][a-z_]*$")
 
 # Order of the tables in the summary, the details and the rendering.
 PRF_TABLES = ("sections", "metrics_lenient", "metrics_strict", "shortcomings", "plans")
-ACCURACY_TABLES = ("splitting", "titles", "metadata")
-DETAIL_COLUMNS = ("table", "report_id", "kind", "category", "value", "level", "evidence", "text", "start", "note")
+ACCURACY_TABLES = ("splitting", "titles", "metadata")  # + metadata_<key> for each key gold gives
 SUMMARY_COLUMNS = ("table", "measure", "value", "tp", "fp", "fn", "n")
-_SPREADSHEET_TRIGGERS = ("=", "+", "-", "@")
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,6 +323,7 @@ class _OutputFolder:
     root: Path
     reports: dict[str, dict[str, Any]]
     tables: dict[str, dict[str, list[dict[str, Any]]]]
+    error_paths: dict[str, str]  # path → stage of the files listed in `errors`
 
     def rows(self, table: str, report_id: str) -> list[dict[str, Any]]:
         return self.tables.get(table, {}).get(report_id, [])
@@ -340,7 +340,8 @@ class _OutputFolder:
             return None
         for candidate in (self.root / "texts" / str(name), self.root / str(name)):
             if candidate.is_file():
-                return candidate.read_text(encoding="utf-8-sig")
+                # bytes, not read_text: newline translation would shift every offset after a \r
+                return candidate.read_bytes().decode("utf-8-sig")
         logger.warning("text file %s of %s not found in %s", name, report_id, self.root)
         return None
 
@@ -362,7 +363,9 @@ def _read_output(out_dir: Path) -> _OutputFolder:
         for row in rows:
             grouped.setdefault(str(row.get("report_id")), []).append(row)
         tables[name] = grouped
-    return _OutputFolder(root=out_dir, reports=report_rows, tables=tables)
+    errors = _read_table(out_dir, "errors") or []
+    error_paths = {str(row.get("path")): str(row.get("stage")) for row in errors}
+    return _OutputFolder(root=out_dir, reports=report_rows, tables=tables, error_paths=error_paths)
 
 
 def _read_table(out_dir: Path, name: str) -> list[dict[str, Any]] | None:
@@ -370,363 +373,34 @@ def _read_table(out_dir: Path, name: str) -> list[dict[str, Any]] | None:
     parquet, csv = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
     if parquet.is_file():
         frame = pd.read_parquet(parquet)
-        return [{key: _none_if_missing(value) for key, value in row.items()} for row in frame.to_dict("records")]
+        return [{key: none_if_missing(value) for key, value in row.items()} for row in frame.to_dict("records")]
     if csv.is_file():
         frame = pd.read_csv(csv, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         return [{key: _unescape_cell(value) for key, value in row.items()} for row in frame.to_dict("records")]
     return None
 
 
-def _none_if_missing(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
 def _unescape_cell(value: str) -> str | None:
-    # CSV cells starting with = + - @ were written with a leading ' (spreadsheet safety).
-    if value == "":
-        return None
-    if len(value) > 1 and value[0] == "'" and value[1] in _SPREADSHEET_TRIGGERS:
-        return value[1:]
-    return value
+    # CSV cells starting like a formula were written with a leading ' (spreadsheet safety).
+    return restore_cell(value) if value != "" else None
 
 
-def _as_float(value: Any) -> float | None:
-    value = _none_if_missing(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        logger.warning("not a number in output: %r", value)
-        return None
-    return None if math.isnan(number) else number
-
-
-def _as_int(value: Any) -> int | None:
-    number = _as_float(value)
-    return None if number is None else int(number)
-
-
-def _as_bool(value: Any) -> bool:
-    value = _none_if_missing(value)
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes", "t"}
-    return bool(value) if value is not None else False
-
-
-def _as_label(value: Any) -> str | None:
-    value = _none_if_missing(value)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-# --------------------------------------------------------------------------------------------
-# Scoring
-
-
-@dataclass
-class _Tally:
-    """Counts behind one summary table: tp/fp/fn for P/R/F1 tables, correct/n for accuracy."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    correct: int = 0
-    n: int = 0
-
-
-@dataclass
-class _Scores:
-    """Tallies per table plus the detail rows (misses and extras) gathered while scoring."""
-
-    tallies: dict[str, _Tally] = field(default_factory=dict)
-    details: list[dict[str, Any]] = field(default_factory=list)
-
-    def tally(self, table: str) -> _Tally:
-        return self.tallies.setdefault(table, _Tally())
-
-    def judge(self, table: str, report_id: str, correct: bool, *, text: str, note: str | None = None) -> None:
-        """Count one accuracy judgement and record it as a miss when wrong."""
-        tally = self.tally(table)
-        tally.n += 1
-        tally.correct += int(correct)
-        if not correct:
-            self.add(table, report_id, "miss", {"text": text}, note=note)
-
-    def add(self, table: str, report_id: str, kind: str, detail: Mapping[str, Any], *, note: str | None = None) -> None:
-        row = {column: None for column in DETAIL_COLUMNS}
-        row.update(detail)
-        row.update({"table": table, "report_id": report_id, "kind": kind, "note": note})
-        self.details.append(row)
-
-
-@dataclass(frozen=True)
-class _OutputEntry:
-    """One output metric or item reduced to what matching needs."""
-
-    category: str | None
-    attributes: dict[str, Any]  # STRICT_ATTRIBUTES, normalized (metrics only)
-    detail: dict[str, Any]  # what a detail row shows
-    span: Span | None
-
-
-def _score_report(scores: _Scores, gold: GoldReport, output: _OutputFolder) -> None:
+def _score_report(scores: Scores, gold: GoldReport, output: _OutputFolder) -> None:
     """Score every annotated table of one gold report."""
     report = output.reports.get(gold.report_id)
     text = output.text(gold.report_id) if report is not None else None
     absent = "report missing from output" if report is None else None
     if report is not None and text is None:
         absent = "report text not found in output folder"
-    _score_metadata(scores, gold, report)
+    score_metadata(scores, gold, report)
     if gold.sections is not None:
-        _score_sections(scores, gold, output.rows("sections", gold.report_id), absent=absent if report is None else None)
+        score_sections(scores, gold, output.rows("sections", gold.report_id), absent=absent if report is None else None)
     if gold.metrics is not None:
-        _score_metrics(scores, gold, output.rows("metrics", gold.report_id), text, absent=absent)
+        score_metrics(scores, gold, output.rows("metrics", gold.report_id), text, absent=absent)
     for table in ("shortcomings", "plans"):
         items = getattr(gold, table)
         if items is not None:
-            _score_items(scores, table, gold.report_id, items, output.rows(table, gold.report_id), text, absent=absent)
-
-
-def _score_splitting(scores: _Scores, golds: list[GoldReport], output: _OutputFolder) -> None:
-    """Score per gold file the number of parts found, and per gold report its title."""
-    by_path: dict[str, list[GoldReport]] = {}
-    for gold in golds:
-        by_path.setdefault(gold.path, []).append(gold)
-    found_parts: dict[str, int] = {}
-    for row in output.reports.values():
-        found_parts[str(row.get("path"))] = found_parts.get(str(row.get("path")), 0) + 1
-    for path, file_golds in sorted(by_path.items()):
-        # The gold file lists the parts of its file; the highest part number is the count.
-        expected = max(gold.part for gold in file_golds)
-        found = found_parts.get(path, 0)
-        note = None if found == expected else f"{found} part(s) found, gold has {expected}"
-        scores.judge("splitting", path, found == expected, text=path, note=note)
-    for gold in golds:
-        if not gold.title:
-            continue
-        report = output.reports.get(gold.report_id)
-        output_title = _as_label(report.get("title")) if report is not None else None
-        correct = fold_title(gold.title) == fold_title(output_title)
-        note = "report missing from output" if report is None else f"output title: {output_title}"
-        scores.judge("titles", gold.report_id, correct, text=gold.title, note=note)
-
-
-def _score_metadata(scores: _Scores, gold: GoldReport, report: dict[str, Any] | None) -> None:
-    for key, expected in gold.meta.items():
-        found = None if report is None else report.get(key)
-        if key == "year":
-            correct = expected == _as_int(found)
-        else:
-            correct = (expected or None) == _as_label(found)
-        note = "report missing from output" if report is None else f"output: {_as_label(found)}"
-        for table in (f"metadata_{key}", "metadata"):
-            scores.judge(table, gold.report_id, correct, text=f"{key}: {expected}", note=note)
-
-
-def _score_sections(scores: _Scores, gold: GoldReport, rows: list[dict[str, Any]], *, absent: str | None) -> None:
-    """Align gold top-level headings with the output's depth-1 sections, in order."""
-    top = [row for row in rows if _as_int(row.get("depth")) == 1]
-    top.sort(key=lambda row: (_as_int(row.get("start")) or 0, str(row.get("section_id"))))
-    golds = gold.sections or []
-
-    def matches(g: int, o: int) -> bool:
-        row = top[o]
-        return titles_match(
-            golds[g].title, _as_label(row.get("title")) or "",
-            gold_marker=golds[g].marker, output_marker=_as_label(row.get("marker")) or "",
-        )
-
-    pairs = dict(align_in_order(len(golds), len(top), matches))
-    gold_details = [{"text": f"{s.marker}{s.title}"} for s in golds]
-    output_details = [
-        {"text": f"{_as_label(r.get('marker')) or ''}{_as_label(r.get('title')) or ''}", "start": _as_int(r.get("start"))}
-        for r in top
-    ]
-    _record(scores, "sections", gold.report_id, gold_details, [False] * len(golds), output_details,
-            pairs, set(), gold_note=lambda g: absent)
-
-
-def _score_metrics(
-    scores: _Scores, gold: GoldReport, rows: list[dict[str, Any]], text: str | None, *, absent: str | None
-) -> None:
-    """Score metrics leniently (category, value, overlap) and strictly (all gold attributes)."""
-    golds = gold.metrics or []
-    # Rows that break a total down (part_of set) are not facts of their own (annotation rule 1).
-    outputs = [_output_metric(row, text) for row in rows if _as_label(row.get("part_of")) is None]
-    gold_spans = [find_all(text, metric.evidence) if text else [] for metric in golds]
-    gold_attributes = [_gold_attributes(metric) for metric in golds]
-    lenient: list[Candidate] = []
-    strict: list[Candidate] = []
-    for g, metric in enumerate(golds):
-        for o, entry in enumerate(outputs):
-            if entry.span is None or entry.category != metric.category:
-                continue
-            if not same_number(metric.value, entry.attributes["value"]):
-                continue
-            overlap, start, _ = best_overlap(gold_spans[g], entry.span)
-            if overlap == 0:
-                continue
-            lenient.append(Candidate(g, o, overlap, start))
-            if not _differing_attributes(gold_attributes[g], entry.attributes):
-                strict.append(Candidate(g, o, overlap, start))
-    optional = [metric.optional for metric in golds]
-    gold_details = [_gold_metric_detail(metric, spans) for metric, spans in zip(golds, gold_spans)]
-    output_details = [entry.detail for entry in outputs]
-    lenient_pairs, lenient_optional = _match(lenient, optional)
-    strict_pairs, strict_optional = _match(strict, optional)
-
-    def gold_note(g: int) -> str | None:
-        return absent or (None if gold_spans[g] else "evidence not found in report text")
-
-    def strict_gold_note(g: int) -> str | None:
-        if g not in lenient_pairs:
-            return gold_note(g)
-        differing = _differing_attributes(gold_attributes[g], outputs[lenient_pairs[g]].attributes)
-        return "lenient match differs in " + ", ".join(
-            f"{key} (gold {gold_attributes[g][key]}, output {outputs[lenient_pairs[g]].attributes[key]})"
-            for key in differing
-        )
-
-    lenient_partner = {o: g for g, o in lenient_pairs.items()}
-
-    def strict_output_note(o: int) -> str | None:
-        return "lenient match of a gold entry with other attributes" if o in lenient_partner else None
-
-    _record(scores, "metrics_lenient", gold.report_id, gold_details, optional, output_details,
-            lenient_pairs, lenient_optional, gold_note=gold_note)
-    _record(scores, "metrics_strict", gold.report_id, gold_details, optional, output_details,
-            strict_pairs, strict_optional, gold_note=strict_gold_note, output_note=strict_output_note)
-
-
-def _score_items(
-    scores: _Scores, table: str, report_id: str, golds: list[GoldItem], rows: list[dict[str, Any]],
-    text: str | None, *, absent: str | None,
-) -> None:
-    """Score shortcomings or plans: pairs whose spans share ≥ 50 % of the shorter one."""
-    outputs = [_output_item(row, text) for row in rows]
-    gold_spans = [find_all(text, item.text) if text else [] for item in golds]
-    candidates: list[Candidate] = []
-    for g, spans in enumerate(gold_spans):
-        for o, entry in enumerate(outputs):
-            if entry.span is None:
-                continue
-            overlap, start, gold_span = best_overlap(spans, entry.span)
-            if gold_span is not None and items_overlap_enough(gold_span, entry.span):
-                candidates.append(Candidate(g, o, overlap, start))
-    optional = [item.optional for item in golds]
-    pairs, optional_outputs = _match(candidates, optional)
-    gold_details = [{"text": item.text, "start": spans[0][0] if spans else None} for item, spans in zip(golds, gold_spans)]
-    _record(scores, table, report_id, gold_details, optional, [entry.detail for entry in outputs],
-            pairs, optional_outputs,
-            gold_note=lambda g: absent or (None if gold_spans[g] else "text not found in report text"))
-
-
-def _match(candidates: list[Candidate], optional: list[bool]) -> tuple[dict[int, int], set[int]]:
-    """Return required gold → output pairs, and the outputs that matched an optional entry.
-
-    Required entries are assigned first so that an optional entry never takes an output row
-    a required one could have used.
-    """
-    required = assign_greedy([c for c in candidates if not optional[c.gold_index]])
-    taken = {output_index for _, output_index in required}
-    rest = [c for c in candidates if optional[c.gold_index] and c.output_index not in taken]
-    return dict(required), {output_index for _, output_index in assign_greedy(rest)}
-
-
-def _record(
-    scores: _Scores, table: str, report_id: str, gold_details: list[dict[str, Any]], optional: list[bool],
-    output_details: list[dict[str, Any]], pairs: dict[int, int], optional_outputs: set[int], *,
-    gold_note: Any = None, output_note: Any = None,
-) -> None:
-    """Add one report's matching of one table to the tallies and the details."""
-    tally = scores.tally(table)
-    matched_outputs = set(pairs.values()) | optional_outputs
-    tally.tp += len(pairs)
-    for g, detail in enumerate(gold_details):
-        if g not in pairs and not optional[g]:
-            tally.fn += 1
-            scores.add(table, report_id, "miss", detail, note=gold_note(g) if gold_note else None)
-    for o, detail in enumerate(output_details):
-        if o not in matched_outputs:
-            tally.fp += 1
-            scores.add(table, report_id, "extra", detail, note=output_note(o) if output_note else None)
-
-
-def _gold_attributes(metric: GoldMetric) -> dict[str, Any]:
-    return {key: getattr(metric, key) for key in STRICT_ATTRIBUTES}
-
-
-def _differing_attributes(gold: Mapping[str, Any], output: Mapping[str, Any]) -> list[str]:
-    """Return the strict attributes on which an output metric differs from a gold one."""
-    differing = []
-    for key in STRICT_ATTRIBUTES:
-        expected, found = gold[key], output[key]
-        if key in {"value", "value_max", "times_per_period"}:
-            equal = same_number(expected, found)
-        elif key in {"level", "recipient"}:
-            # null and "unknown" both say the text names no level / recipient.
-            equal = (expected or "unknown") == (found or "unknown")
-        else:
-            equal = expected == found
-        if not equal:
-            differing.append(key)
-    return differing
-
-
-def _gold_metric_detail(metric: GoldMetric, spans: list[Span]) -> dict[str, Any]:
-    return {
-        "category": metric.category,
-        "value": metric.value,
-        "level": metric.level,
-        "evidence": metric.evidence,
-        "start": spans[0][0] if spans else None,
-    }
-
-
-def _output_span(row: Mapping[str, Any], text: str | None, snippet_key: str) -> Span | None:
-    """Return the row's (start, end) when valid for `text`, else where its snippet occurs first."""
-    if text is None:
-        return None
-    start, end = _as_int(row.get("start")), _as_int(row.get("end"))
-    if start is not None and end is not None and 0 <= start < end <= len(text):
-        return (start, end)
-    snippet = row.get(snippet_key)
-    spans = find_all(text, snippet) if isinstance(snippet, str) else []
-    return spans[0] if spans else None
-
-
-def _output_metric(row: Mapping[str, Any], text: str | None) -> _OutputEntry:
-    attributes = {
-        "value": _as_float(row.get("value")),
-        "value_max": _as_float(row.get("value_max")),
-        "approx": _as_bool(row.get("approx")),
-        "qualifier": _as_label(row.get("qualifier")),
-        "level": _as_label(row.get("level")) or "unknown",
-        "period": _as_label(row.get("period")),
-        "times_per_period": _as_float(row.get("times_per_period")),
-        "grade": _as_label(row.get("grade")),
-        "recipient": _as_label(row.get("recipient")),
-    }
-    span = _output_span(row, text, "evidence")
-    detail = {
-        "category": _as_label(row.get("category")),
-        "value": attributes["value"],
-        "level": attributes["level"],
-        "evidence": _none_if_missing(row.get("evidence")),
-        "start": span[0] if span else _as_int(row.get("start")),
-    }
-    return _OutputEntry(category=detail["category"], attributes=attributes, detail=detail, span=span)
-
-
-def _output_item(row: Mapping[str, Any], text: str | None) -> _OutputEntry:
-    span = _output_span(row, text, "text")
-    detail = {"text": _none_if_missing(row.get("text")), "start": span[0] if span else _as_int(row.get("start"))}
-    return _OutputEntry(category=None, attributes={}, detail=detail, span=span)
+            score_items(scores, table, gold.report_id, items, output.rows(table, gold.report_id), text, absent=absent)
 
 
 # --------------------------------------------------------------------------------------------
@@ -776,11 +450,11 @@ class Evaluation:
     def write(self, out_dir: Path) -> list[Path]:
         """Write evaluation_summary.csv, evaluation_details.csv (UTF-8 BOM) and evaluation.json."""
         out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
         paths = [out_dir / "evaluation_summary.csv", out_dir / "evaluation_details.csv", out_dir / "evaluation.json"]
-        self.summary.to_csv(paths[0], index=False, encoding="utf-8-sig", lineterminator="\n")
-        _spreadsheet_safe(self.details).to_csv(paths[1], index=False, encoding="utf-8-sig", lineterminator="\n")
-        paths[2].write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        # CSVs go through the same writer as the contract tables: BOM, formula cells neutralised.
+        write_csv(self.summary, paths[0])
+        write_csv(self.details, paths[1])
+        write_text_atomic(paths[2], json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return paths
 
 
@@ -802,8 +476,8 @@ def evaluate(out_dir: Path, gold: Path) -> Evaluation:
     out_dir, gold = Path(out_dir), Path(gold)
     golds = load_gold(gold)
     output = _read_output(out_dir)
-    scores = _Scores()
-    _score_splitting(scores, golds, output)
+    scores = Scores()
+    score_splitting(scores, golds, output.reports, error_paths=output.error_paths)
     for gold_report in golds:
         _score_report(scores, gold_report, output)
     missing = sum(1 for g in golds if g.report_id not in output.reports)
@@ -819,19 +493,19 @@ def evaluate(out_dir: Path, gold: Path) -> Evaluation:
     )
 
 
-def _table_order(scores: _Scores) -> list[str]:
+def _table_order(scores: Scores) -> list[str]:
     metadata_keys = [f"metadata_{key}" for key in GOLD_META_KEYS if f"metadata_{key}" in scores.tallies]
-    return ["splitting", "titles", "metadata", *metadata_keys, *PRF_TABLES]
+    return [*ACCURACY_TABLES, *metadata_keys, *PRF_TABLES]
 
 
 def _headline_measure(table: str) -> str:
     return "f1" if table in PRF_TABLES else "accuracy"
 
 
-def _summary_frame(scores: _Scores) -> pd.DataFrame:
+def _summary_frame(scores: Scores) -> pd.DataFrame:
     rows = []
     for table in _table_order(scores):
-        tally = scores.tallies.get(table, _Tally())
+        tally = scores.tallies.get(table, Tally())
         if table in PRF_TABLES:
             precision, recall, f1 = prf(tally.tp, tally.fp, tally.fn)
             for measure, value in (("precision", precision), ("recall", recall), ("f1", f1)):
@@ -847,7 +521,7 @@ def _summary_frame(scores: _Scores) -> pd.DataFrame:
 
 
 def _details_frame(details: list[dict[str, Any]]) -> pd.DataFrame:
-    table_rank = {name: rank for rank, name in enumerate(["splitting", "titles", "metadata", *PRF_TABLES])}
+    table_rank = {name: rank for rank, name in enumerate([*ACCURACY_TABLES, *PRF_TABLES])}
 
     def order(row: dict[str, Any]) -> tuple[Any, ...]:
         table = row["table"]
@@ -864,24 +538,13 @@ def _details_frame(details: list[dict[str, Any]]) -> pd.DataFrame:
 def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     records = []
     for row in frame.astype(object).to_dict("records"):
-        records.append({key: _plain(_none_if_missing(value)) for key, value in row.items()})
+        records.append({key: _plain(none_if_missing(value)) for key, value in row.items()})
     return records
 
 
 def _plain(value: Any) -> Any:
     # numpy scalars (int64, float64, bool_) are not JSON serializable; .item() gives the Python value
     return value.item() if hasattr(value, "item") else value
-
-
-def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    # Report text is data: a cell starting with = + - @ must not become a formula in Excel.
-    safe = frame.copy()
-    for column in ("category", "evidence", "text", "note", "report_id"):
-        safe[column] = [
-            f"'{cell}" if isinstance(cell, str) and cell.startswith(_SPREADSHEET_TRIGGERS) else cell
-            for cell in safe[column]
-        ]
-    return safe
 
 
 # --------------------------------------------------------------------------------------------
@@ -909,7 +572,27 @@ def fail_under(evaluation: Evaluation, thresholds: Mapping[str, float]) -> list[
                 logger.info("%s not scored (nothing annotated); threshold %s ignored", name, threshold)
             elif value < threshold:
                 failing.append(f"{name} = {value:.4f} < {threshold:.4f}")
-    return sorted(set(failing), key=failing.index)
+    return list(dict.fromkeys(failing))  # a measure named twice is reported once
+
+
+def parse_thresholds(values: Iterable[str]) -> dict[str, float]:
+    """Return `fail_under` thresholds from CLI values: "0.9" (every table) or "metrics_strict=0.93".
+
+    Raises:
+        InputError: a value is not a number between 0 and 1, or not `name=number`.
+    """
+    thresholds: dict[str, float] = {}
+    for value in values:
+        name, _, number = value.rpartition("=")
+        try:
+            threshold = float(number)
+        except ValueError:
+            threshold = math.nan
+        if not 0 <= threshold <= 1:
+            raise InputError(f"--fail-under {value!r}: expected a number from 0 to 1, or name=number "
+                             "(e.g. metrics_strict=0.9)")
+        thresholds[name.strip() or "*"] = threshold
+    return thresholds
 
 
 def _threshold_targets(key: str, summary: pd.DataFrame, known: set[str]) -> list[str]:
@@ -935,44 +618,66 @@ def render_evaluation(
         max_rows_per_document: detail rows shown per document (the rest are counted).
         max_chars: longest evidence or item text shown before an ellipsis.
     """
-    from rich.table import Table
     from rich.text import Text
 
-    summary = Table(title=f"reportmine evaluation: {evaluation.n_gold_reports} gold reports in "
-                    f"{evaluation.n_gold_files} files", title_justify="left")
-    for column in ("table", "precision", "recall", "f1", "accuracy", "tp", "fp", "fn", "n"):
-        summary.add_column(column, justify="left" if column == "table" else "right")
-    for table, rows in evaluation.summary.groupby("table", sort=False):
-        measures = dict(zip(rows["measure"], rows["value"]))
-        first = rows.iloc[0]
-        summary.add_row(
-            table,
-            *(_format_score(measures.get(m)) for m in ("precision", "recall", "f1", "accuracy")),
-            *(_format_count(first[c]) for c in ("tp", "fp", "fn", "n")),
-        )
-    console.print(summary)
-    # Strict rows without a note repeat a lenient miss or extra; show only the attribute clashes.
-    details = evaluation.details
-    shown = details[(details["table"] != "metrics_strict") | details["note"].notna()]
+    console.print(_summary_table(evaluation))
+    shown = _details_to_show(evaluation.details)
     documents = list(dict.fromkeys(shown["report_id"]))
     for report_id in documents[:max_documents]:
         rows = shown[shown["report_id"] == report_id]
-        table = Table(title=Text(f"{report_id}: {len(rows)} misses/extras"), title_justify="left", show_lines=False)
-        for column in ("kind", "table", "fact", "evidence / text", "note"):
-            table.add_column(column, overflow="fold")
-        for row in rows.head(max_rows_per_document).itertuples(index=False):
-            table.add_row(
-                Text(row.kind, style="red" if row.kind == "miss" else "yellow"),
-                Text(row.table),
-                Text(_describe_fact(row)),
-                Text(_truncate(row.evidence if isinstance(row.evidence, str) else row.text, max_chars)),
-                Text(_truncate(row.note, max_chars * 2)),
-            )
-        if len(rows) > max_rows_per_document:
-            table.caption = f"… {len(rows) - max_rows_per_document} more (see evaluation_details.csv)"
-        console.print(table)
+        console.print(_document_table(report_id, rows, max_rows=max_rows_per_document, max_chars=max_chars))
     if len(documents) > max_documents:
         console.print(Text(f"… {len(documents) - max_documents} more documents with misses or extras"))
+
+
+def _summary_table(evaluation: Evaluation) -> Any:
+    from rich.table import Table
+
+    table = Table(
+        title=f"reportmine evaluation: {evaluation.n_gold_reports} gold reports in {evaluation.n_gold_files} files",
+        title_justify="left",
+    )
+    for column in ("table", "precision", "recall", "f1", "accuracy", "tp", "fp", "fn", "n"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, rows in evaluation.summary.groupby("table", sort=False):
+        measures = dict(zip(rows["measure"], rows["value"]))
+        first = rows.iloc[0]
+        table.add_row(
+            str(name),
+            *(_format_score(measures.get(m)) for m in ("precision", "recall", "f1", "accuracy")),
+            *(_format_count(first[c]) for c in ("tp", "fp", "fn", "n")),
+        )
+    return table
+
+
+def _details_to_show(details: pd.DataFrame) -> pd.DataFrame:
+    # A strict miss or extra that is also a lenient one says nothing new: show only the rows
+    # where strict and lenient differ (wrong attributes).
+    lenient = details[details["table"] == "metrics_lenient"]
+    lenient_keys = set(zip(lenient["report_id"], lenient["kind"], lenient["evidence"], lenient["start"]))
+    keys = zip(details["report_id"], details["kind"], details["evidence"], details["start"])
+    repeated = [table == "metrics_strict" and key in lenient_keys for table, key in zip(details["table"], keys)]
+    return details[[not flag for flag in repeated]]
+
+
+def _document_table(report_id: str, rows: pd.DataFrame, *, max_rows: int, max_chars: int) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"{report_id}: {len(rows)} misses/extras"), title_justify="left")
+    for column in ("kind", "table", "fact", "evidence / text", "note"):
+        table.add_column(column, overflow="fold")
+    for row in rows.head(max_rows).itertuples(index=False):
+        table.add_row(
+            Text(row.kind, style="red" if row.kind == "miss" else "yellow"),
+            Text(row.table),
+            Text(_describe_fact(row)),
+            Text(_truncate(row.evidence if isinstance(row.evidence, str) else row.text, max_chars)),
+            Text(_truncate(row.note, max_chars * 2)),
+        )
+    if len(rows) > max_rows:
+        table.caption = f"… {len(rows) - max_rows} more (see evaluation_details.csv)"
+    return table
 
 
 def _describe_fact(row: Any) -> str:
@@ -996,15 +701,3 @@ def _truncate(text: Any, limit: int) -> str:
         return ""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def iter_gold_files(gold: Path) -> Iterator[Path]:
-    """Yield the gold JSON files `load_gold` reads from a file or folder, sorted."""
-    gold = Path(gold)
-    yield from ([gold] if gold.is_file() else sorted(gold.rglob("*.json")))
-
-
-__all__: Iterable[str] = [
-    "GOLD_SCHEMA", "GoldItem", "GoldMetric", "GoldReport", "GoldSection", "Evaluation",
-    "load_gold", "evaluate", "fail_under", "render_evaluation", "write_evaluation", "iter_gold_files",
-]

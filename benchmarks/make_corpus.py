@@ -1,0 +1,76 @@
+"""Generate a synthetic corpus of N reports (or about M megabytes) from the bundled corpus.
+
+Each synthetic report is a bundled report with its paragraphs reordered, its school renamed and
+its year shifted, so the pipeline sees realistic text in realistic variety. Deterministic: the
+same arguments give the same files.
+
+    python benchmarks/make_corpus.py /tmp/synth --reports 1000
+    python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+_SCHOOL = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:中心小学|实验小学|小学|初级中学|高级中学|中学|幼儿园|教师发展中心)")
+_YEAR = re.compile(r"20[12]\d")
+
+
+def source_texts(corpus: Path) -> list[str]:
+    """Normalized texts of every bundled report (read with reportmine's own reader)."""
+    from reportmine.ingest.corpus import read_corpus
+
+    return [report.text for report in read_corpus(corpus).reports if len(report.text) > 200]
+
+
+def synthetic_report(template: str, index: int, rng: random.Random) -> str:
+    """One synthetic report: first line kept, body paragraphs lightly shuffled, names and years changed."""
+    lines = template.split("\n")
+    head, body = lines[:1], lines[1:]
+    # Swap a few neighbouring paragraphs: the structure stays plausible, the text differs.
+    for _ in range(max(1, len(body) // 6)):
+        position = rng.randrange(max(1, len(body) - 1))
+        if position + 1 < len(body):
+            body[position], body[position + 1] = body[position + 1], body[position]
+    school = f"第{index % 997 + 1}实验小学"
+    year = str(2016 + index % 8)
+    text = "\n".join(head + body)
+    text = _SCHOOL.sub(school, text)
+    return _YEAR.sub(year, text, count=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--reports", type=int, default=None, help="number of reports to write")
+    parser.add_argument("--megabytes", type=float, default=None, help="stop after this many MB (UTF-8)")
+    parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    if args.reports is None and args.megabytes is None:
+        parser.error("give --reports or --megabytes")
+    templates = source_texts(args.corpus)
+    rng = random.Random(args.seed)
+    limit_bytes = int(args.megabytes * 1_000_000) if args.megabytes else None
+    written_bytes = 0
+    index = 0
+    while (args.reports is None or index < args.reports) and (limit_bytes is None or written_bytes < limit_bytes):
+        text = synthetic_report(templates[index % len(templates)], index, rng)
+        target = args.out / f"school_{index % 997 + 1:03d}" / f"{index:07d}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        target.write_bytes(data)
+        written_bytes += len(data)
+        index += 1
+    print(f"wrote {index} reports, {written_bytes / 1e6:.1f} MB to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

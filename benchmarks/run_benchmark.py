@@ -1,0 +1,124 @@
+"""End-to-end benchmark: `reportmine analyze` against a plain single-process `jieba.lcut` loop.
+
+Reports MB/s, reports/s and peak RSS (the analyse process and its workers together), and the
+per-stage timings `analyze` records in run.json. Figures go into the README's Speed section.
+
+    python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
+    python benchmarks/run_benchmark.py /tmp/synth15 --workers 2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+
+def corpus_size(folder: Path) -> tuple[int, int]:
+    """Number of files and total bytes of the .txt files under `folder`."""
+    files = sorted(folder.rglob("*.txt"))
+    return len(files), sum(path.stat().st_size for path in files)
+
+
+def jieba_baseline(folder: Path) -> float:
+    """Seconds a plain single-process loop needs to read and segment every file with jieba.lcut."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    started = time.perf_counter()
+    for path in sorted(folder.rglob("*.txt")):
+        jieba.lcut(path.read_text(encoding="utf-8"))
+    return time.perf_counter() - started
+
+
+class PeakMemory:
+    """Sample the resident memory of a process and all its children (sum) until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.peak_bytes = 0
+        self._process = psutil.Process(pid)
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                processes = [self._process, *self._process.children(recursive=True)]
+                total = sum(p.memory_info().rss for p in processes if p.is_running())
+            except psutil.Error:
+                total = 0
+            self.peak_bytes = max(self.peak_bytes, total)
+            time.sleep(self._interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_analyze(folder: Path, out: Path, extra: list[str]) -> tuple[float, int, dict]:
+    """Run the CLI in a subprocess; return wall seconds, peak RSS bytes and run.json."""
+    command = [sys.executable, "-m", "reportmine", "analyze", str(folder), "-o", str(out), "--quiet", "--no-cache", *extra]
+    started = time.perf_counter()
+    process = subprocess.Popen(command)
+    with PeakMemory(process.pid) as memory:
+        returncode = process.wait()
+    seconds = time.perf_counter() - started
+    if returncode not in (0, 1):
+        raise SystemExit(f"analyze failed with exit status {returncode}")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    return seconds, memory.peak_bytes, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--no-pictures", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    n_files, n_bytes = corpus_size(args.folder)
+    megabytes = n_bytes / 1e6
+    extra = ["--workers", str(args.workers)] if args.workers else []
+    if args.no_pictures:
+        extra.append("--no-pictures")
+    with tempfile.TemporaryDirectory() as scratch:
+        seconds, peak, run = run_analyze(args.folder, Path(scratch) / "out", extra)
+    figures = {
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
+        "files": n_files,
+        "reports": run["counts"]["reports"],
+        "megabytes": round(megabytes, 2),
+        "analyze_seconds": round(seconds, 2),
+        "analyze_mb_per_s": round(megabytes / seconds, 2),
+        "analyze_reports_per_s": round(run["counts"]["reports"] / seconds, 1),
+        "peak_rss_mib": round(peak / 2**20),
+        "stage_seconds": run.get("timings_seconds", {}),
+    }
+    if not args.skip_baseline:
+        baseline = jieba_baseline(args.folder)
+        figures["jieba_loop_seconds"] = round(baseline, 2)
+        figures["jieba_loop_mb_per_s"] = round(megabytes / baseline, 2)
+        figures["analyze_vs_jieba_loop"] = round(seconds / baseline, 3)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

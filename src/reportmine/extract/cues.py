@@ -1,0 +1,181 @@
+"""Compiled cue tables for metric extraction, built once from `resources/metrics.yaml`.
+
+Each word list becomes one alternation (longest word first, so "教研组" wins over "教研" at the
+same position) plus a dict from the matched word to what it means:
+
+    >>> table = metric_cues()
+    >>> table.level_of["市"], table.period_of["每两周"]
+    ('city', '2weeks')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from reportmine.vocab import load_vocab
+
+__all__ = ["Cue", "MetricCues", "metric_cues", "alternation", "BLOCKER", "WEAK", "GRADE", "TITLE"]
+
+# Kinds of trigger words besides the metric categories.
+BLOCKER = "blocker"  # contains a trigger word but is none ("教研组")
+WEAK = "weak"  # research only next to a teachers' group or a frequency ("活动")
+GRADE = "grade"  # an award grade word ("二等奖", "称号", "获奖")
+TITLE = "title"  # an honour title ("教坛新秀") or a verb naming one ("被评为")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """What a trigger means: its kind (a category, grade, title …) and one attribute."""
+
+    kind: str  # open_lesson | research_activity | publication | grade | title | weak | blocker
+    value: str | None = None  # grade of a grade word, usual recipient of a title
+    names_honour: bool = False  # a title verb ("被评为"): what follows is the honour
+
+
+@dataclass(frozen=True)
+class MetricCues:
+    """All cue patterns and their meanings (see metrics.yaml for the words)."""
+
+    triggers: re.Pattern[str]
+    trigger_of: dict[str, Cue]
+    pattern_cues: dict[str, Cue]  # named group of a split-word pattern → its cue
+    category_units: dict[str, frozenset[str]]
+    award_units: frozenset[str]
+    title_count_units: frozenset[str]
+    levels: re.Pattern[str]
+    level_of: dict[str, str | None]
+    people_after_level: re.Pattern[str]
+    award_people_after_level: re.Pattern[str]
+    school_organizers: re.Pattern[str]
+    periods: re.Pattern[str]
+    period_of: dict[str, str]
+    weekday_run: re.Pattern[str]
+    schedule: re.Pattern[str]
+    recipients: re.Pattern[str]
+    recipient_of: dict[str, str]
+    items: re.Pattern[str]
+    item_recipient_of: dict[str, str]
+    win_verbs: re.Pattern[str]
+    split_verbs: re.Pattern[str]
+    future: re.Pattern[str]
+    not_awards: re.Pattern[str]
+    negative: re.Pattern[str]
+    per_unit: re.Pattern[str]
+    not_count_prefixes: frozenset[str]
+    article_counts: frozenset[str]
+    count_object: re.Pattern[str]
+    distribution: re.Pattern[str]
+    item_separators: re.Pattern[str]
+    list_openers: re.Pattern[str]
+    breakdown: re.Pattern[str]
+    total: re.Pattern[str]
+    approx_prefixes: re.Pattern[str]
+    approx_qualifier_of: dict[str, str]
+    single_lesson_verbs: re.Pattern[str]
+    lesson_giver_units: frozenset[str]
+
+    def cue_of(self, match: re.Match[str]) -> Cue:
+        """Return the cue of a match of `triggers` (a listed word or a split-word pattern)."""
+        if match.lastgroup is not None:
+            return self.pattern_cues[match.lastgroup]
+        return self.trigger_of[match.group()]
+
+
+def alternation(words: Any) -> str:
+    """Return a regex alternation of `words`, longest first (so longer words win)."""
+    return "|".join(re.escape(str(word)) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def _compile(words: Any) -> re.Pattern[str]:
+    return re.compile(alternation(words))
+
+
+@lru_cache(maxsize=1)
+def metric_cues() -> MetricCues:
+    """Return the compiled cue tables (cached: the YAML is read and compiled once)."""
+    vocab = load_vocab("metrics.yaml")
+    trigger_of = _trigger_table(vocab)
+    pattern_cues, pattern_source = _pattern_table(vocab)
+    level_of: dict[str, str | None] = dict(vocab["levels"])
+    level_of.update({word: None for word in vocab["not_levels"]})
+    awards, quantities = vocab["awards"], vocab["quantities"]
+    approx_prefixes = set(quantities["approx_prefixes"]) - set(quantities["magnitude_only_prefixes"])
+    return MetricCues(
+        triggers=re.compile("|".join(filter(None, [pattern_source, alternation(trigger_of)]))),
+        trigger_of=trigger_of,
+        pattern_cues=pattern_cues,
+        category_units={name: frozenset(spec["units"]) for name, spec in vocab["categories"].items()},
+        award_units=frozenset(awards["units"]),
+        title_count_units=frozenset(awards["title_count_units"]),
+        levels=_compile(level_of),
+        level_of=level_of,
+        people_after_level=_compile(vocab["people_after_level"]),
+        award_people_after_level=_compile(vocab["award_people_after_level"]),
+        school_organizers=_compile(vocab["school_organizers"]),
+        periods=_compile(vocab["periods"]),
+        period_of=dict(vocab["periods"]),
+        weekday_run=_weekday_run(vocab),
+        schedule=_compile(vocab["schedule_words"]),
+        recipients=_compile(vocab["recipients"]),
+        recipient_of=dict(vocab["recipients"]),
+        items=_compile(vocab["items"]),
+        item_recipient_of=dict(vocab["items"]),
+        win_verbs=_compile(awards["win_verbs"] + awards["title_verbs"]),
+        split_verbs=_compile(awards["split_verbs"]),
+        future=_compile(awards["future_words"]),
+        not_awards=_compile(awards["not_awards"]),
+        negative=_compile(vocab["negative_contexts"]),
+        per_unit=_compile(vocab["per_unit_words"]),
+        not_count_prefixes=frozenset(quantities["not_count_prefixes"]),
+        article_counts=frozenset(vocab["article_counts"]),
+        count_object=_compile(vocab["count_objects"]),
+        distribution=re.compile(f"{re.escape(vocab['distribution_marker'])}(?:{alternation(vocab['distribution_verbs'])})?$"),
+        item_separators=_compile(vocab["item_separators"]),
+        list_openers=_compile(vocab["list_openers"]),
+        breakdown=_compile(vocab["breakdown_markers"]),
+        total=_compile(vocab["total_markers"]),
+        approx_prefixes=_compile(approx_prefixes),
+        approx_qualifier_of=dict(quantities["approx_prefixes"]),
+        single_lesson_verbs=_compile(vocab["single_lesson_verbs"]),
+        lesson_giver_units=frozenset(vocab["lesson_giver_units"]),
+    )
+
+
+def _weekday_run(vocab: dict[str, Any]) -> re.Pattern[str]:
+    """"三、周五" after 每周: the days named (confirmed by what follows: 上午, 下午, 为 …)."""
+    day = rf"(?:周|星期)?(?:{alternation(vocab['weekdays'])})"
+    return re.compile(rf"{day}(?:[、,和及与]{day})*(?={alternation(vocab['weekday_followers'])})")
+
+
+def _trigger_table(vocab: dict[str, Any]) -> dict[str, Cue]:
+    """Map every trigger word to its Cue; blockers override, other kinds never do."""
+    table: dict[str, Cue] = {}
+    awards = vocab["awards"]
+    for word, grade in awards["grades"].items():
+        table[word] = Cue(GRADE, grade)
+    for word, recipient in awards["titles"].items():
+        table.setdefault(word, Cue(TITLE, recipient))
+    for word in awards["title_verbs"]:
+        table.setdefault(word, Cue(TITLE, None, names_honour=True))
+    for name, spec in vocab["categories"].items():
+        for word in spec["terms"]:
+            table.setdefault(word, Cue(name))
+    for word in vocab["weak_research_terms"]:
+        table.setdefault(word, Cue(WEAK))
+    for word in vocab["blockers"]:
+        table[word] = Cue(BLOCKER)
+    return table
+
+
+def _pattern_table(vocab: dict[str, Any]) -> tuple[dict[str, Cue], str]:
+    """Named-group alternation of the split-word patterns ("听师傅的课") and their cues."""
+    cues: dict[str, Cue] = {}
+    parts: list[str] = []
+    for name, spec in vocab["categories"].items():
+        for pattern in spec.get("patterns") or []:
+            group = f"p{len(cues)}"
+            cues[group] = Cue(name)
+            parts.append(f"(?P<{group}>{pattern})")
+    return cues, "|".join(parts)

@@ -1,0 +1,250 @@
+"""Walk a folder, read every file into reports (or error rows), attach metadata.
+
+Per file: read → normalize_text → strip_boilerplate → split_reports → Report + metadata.
+`read_source_file` is a pure per-file function (picklable arguments, no shared state), so the
+pipeline can call it in worker processes; `read_corpus` is the simple serial entry point.
+"""
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from reportmine.errors import InputError, ReadError
+from reportmine.ingest.boilerplate import strip_boilerplate
+from reportmine.ingest.metadata import META_FIELDS, apply_metadata, load_meta_table, match_pattern
+from reportmine.ingest.readers import read_document
+from reportmine.ingest.split import split_reports
+from reportmine.models import ErrorRecord, Report
+from reportmine.text.normalize import normalize_text
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Corpus", "iter_source_files", "read_source_file", "read_corpus", "attach_metadata", "find_meta_file",
+    "REPORT_COLUMNS",
+]
+
+IGNORE_FILE = ".reportmineignore"
+AUTO_META_NAMES = ("metadata.csv", "metadata.xlsx")
+REPORT_COLUMNS = [
+    "report_id", "path", "part", "title", "school", "year", "stage", "region", "n_chars",
+    "encoding", "format", "status", "school_source", "year_source", "stage_source", "region_source",
+]
+
+
+@dataclass
+class Corpus:
+    """The reports read from one folder (or file), and the files that could not be read."""
+
+    root: Path
+    reports: list[Report] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+
+    def to_frame(self):
+        """The `reports` table (docs/tables.md, without n_tokens/text_file) plus a `text` column."""
+        import pandas as pd
+
+        rows = []
+        extra_columns: list[str] = []
+        for report in self.reports:
+            row = {
+                "report_id": report.report_id, "path": report.path, "part": report.part,
+                "title": report.title, "school": report.school, "year": report.year,
+                "stage": report.stage, "region": report.region, "n_chars": report.n_chars,
+                "encoding": report.encoding, "format": report.format, "status": report.status,
+            }
+            row.update({f"{f}_source": report.meta_source.get(f) for f in META_FIELDS})
+            for key, value in report.extra.items():
+                if key not in row and key != "text":
+                    row[key] = value
+                    if key not in extra_columns:
+                        extra_columns.append(key)
+            row["text"] = report.text
+            rows.append(row)
+        frame = pd.DataFrame(rows, columns=REPORT_COLUMNS + extra_columns + ["text"])
+        frame["year"] = frame["year"].astype("Int64")
+        frame["part"] = frame["part"].astype("int64")
+        frame["n_chars"] = frame["n_chars"].astype("int64")
+        return frame
+
+    def errors_frame(self):
+        """The `errors` table: path, stage, error."""
+        import pandas as pd
+
+        return pd.DataFrame([vars(e) for e in self.errors], columns=["path", "stage", "error"])
+
+
+# ---------------------------------------------------------------- walking
+
+
+def iter_source_files(root: Path) -> Iterator[Path]:
+    """Every file under `root`, sorted by relative path, skipping hidden files and folders and
+    whatever `root/.reportmineignore` lists (gitignore-style lines: ``gold/``, ``*.json``).
+    A file given as `root` is yielded as is."""
+    root = Path(root)
+    if root.is_file():
+        yield root
+        return
+    rules = _load_ignore(root)
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not _ignored(rel_dir + d, True, rules)
+        )
+        for name in filenames:
+            rel = rel_dir + name
+            if not name.startswith(".") and not _ignored(rel, False, rules):
+                found.append((rel, here / name))
+    for _, path in sorted(found):
+        yield path
+
+
+def _load_ignore(root: Path) -> list[tuple[str, bool, bool, bool]]:
+    """(glob, negated, directory-only, anchored) per line of .reportmineignore."""
+    path = root / IGNORE_FILE
+    if not path.is_file():
+        return []
+    rules = []
+    for raw in path.read_text(encoding="utf-8-sig", errors="replace").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        line = line[1:] if negated else line
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        anchored = "/" in line  # "/gold" or "drafts/*.txt": relative to the root, as in gitignore
+        rules.append((line.lstrip("/"), negated, dir_only, anchored))
+    return rules
+
+
+def _ignored(relpath: str, is_dir: bool, rules: list[tuple[str, bool, bool, bool]]) -> bool:
+    ignored = False
+    name = relpath.rsplit("/", 1)[-1]
+    for glob, negated, dir_only, anchored in rules:
+        if dir_only and not is_dir:
+            continue
+        target = relpath if anchored else name
+        if fnmatch.fnmatchcase(target, glob) or (anchored and glob.startswith("**/")
+                                                 and fnmatch.fnmatchcase(name, glob[3:])):
+            ignored = not negated
+    return ignored
+
+
+# ---------------------------------------------------------------- one file
+
+
+def read_source_file(path: Path, *, root: Path, max_bytes: int = 20_000_000) -> tuple[list[Report], list[ErrorRecord]]:
+    """Read one file into its reports (text metadata inferred), or an error row; never raises."""
+    path = Path(path)
+    relpath = _relpath(path, Path(root))
+    try:
+        document = read_document(path, max_bytes=max_bytes)
+    except ReadError as exc:
+        return [], [ErrorRecord(path=relpath, stage=exc.stage, error=str(exc))]
+    except Exception as exc:  # a bug or an exotic file must not stop the run
+        logger.exception("unexpected error reading %s", relpath)
+        return [], [ErrorRecord(path=relpath, stage="read", error=f"unexpected error: {type(exc).__name__}: {exc}")]
+    try:
+        text = strip_boilerplate(normalize_text(document.text))
+        parts = split_reports(text, fallback_title=path.stem)
+    except Exception as exc:
+        logger.exception("unexpected error splitting %s", relpath)
+        return [], [ErrorRecord(path=relpath, stage="split", error=f"unexpected error: {type(exc).__name__}: {exc}")]
+    if not parts:
+        return [], [ErrorRecord(path=relpath, stage="split",
+                                error="no report text left after removing page boilerplate")]
+    reports = []
+    for number, part in enumerate(parts, start=1):
+        report = Report(
+            report_id=f"{relpath}#{number}", path=relpath, part=number, title=part.title,
+            text=part.text, encoding=document.encoding, format=document.format,
+            content_hash=document.content_hash,
+        )
+        reports.append(apply_metadata(report))
+    return reports, []
+
+
+def _relpath(path: Path, root: Path) -> str:
+    if root.is_file() or path == root:
+        return path.name
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def read_corpus(
+    path: str | Path,
+    *,
+    meta: str | Path | dict[str, dict[str, Any]] | None = None,
+    pattern: str | None = None,
+    max_bytes: int = 20_000_000,
+) -> Corpus:
+    """Read a folder (recursively) or a single file into a `Corpus`.
+
+    Args:
+        meta: a CSV/XLSX metadata table keyed by relative ``path`` (or its loaded dict); when
+            omitted, ``metadata.csv`` (or ``metadata.xlsx``) at the folder's root is used.
+        pattern: a path template such as ``"{school}/{year}/*"``.
+        max_bytes: files above this size become error rows.
+
+    Raises:
+        InputError: `path` does not exist or is neither a file nor a folder.
+    """
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"input not found: {source}")
+    if not (source.is_dir() or source.is_file()):
+        raise InputError(f"input is neither a file nor a folder: {source}")
+    root = source if source.is_dir() else source.parent
+    meta_file = find_meta_file(source) if meta is None else (Path(meta) if isinstance(meta, (str, Path)) else None)
+    table = meta if isinstance(meta, dict) else (load_meta_table(meta_file) if meta_file is not None else {})
+    corpus = Corpus(root=root)
+    for file in iter_source_files(source):
+        if meta_file is not None and file.resolve() == meta_file.resolve():
+            continue
+        reports, errors = read_source_file(file, root=source, max_bytes=max_bytes)
+        corpus.reports.extend(reports)
+        corpus.errors.extend(errors)
+    corpus.reports = attach_metadata(corpus.reports, table=table, pattern=pattern)
+    return corpus
+
+
+def find_meta_file(source: Path) -> Path | None:
+    """The ``metadata.csv`` (or ``metadata.xlsx``) at the root of a corpus folder, if any."""
+    if not Path(source).is_dir():
+        return None
+    return next((Path(source) / n for n in AUTO_META_NAMES if (Path(source) / n).is_file()), None)
+
+
+def attach_metadata(
+    reports: list[Report],
+    *,
+    table: dict[str, dict[str, Any]] | None = None,
+    pattern: str | None = None,
+) -> list[Report]:
+    """Apply metadata-file rows (keyed by ``path`` or ``path#part``) and a path pattern to reports.
+
+    For pipelines that read files in parallel with `read_source_file` and attach metadata after.
+    """
+    table = table or {}
+    out = []
+    for report in reports:
+        row = {**table.get(report.path, {}), **table.get(report.report_id, {})}  # "path#part" refines "path"
+        fields = match_pattern(pattern, report.path) if pattern else None
+        out.append(apply_metadata(report, meta_row=row, pattern_fields=fields) if row or fields else report)
+    missing = sorted({key.split("#")[0] for key in table} - {r.path for r in reports})
+    if missing:
+        logger.warning("%d metadata row(s) match no report file, e.g. %s", len(missing), missing[0])
+    return out

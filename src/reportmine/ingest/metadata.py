@@ -1,0 +1,324 @@
+"""School, year, stage and region of each report: from --meta, from a path pattern, from the text.
+
+Precedence per field: the metadata file > the path pattern > what the text says; the source is
+recorded in ``Report.meta_source`` (``meta`` | ``pattern`` | ``text``). Vocabulary (school-name
+endings, stage words) lives in ``resources/metadata.yaml``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reportmine.errors import InputError, MetadataError
+from reportmine.models import Report
+from reportmine.text.normalize import fold_for_matching
+from reportmine.vocab import load_vocab
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["load_meta_table", "match_pattern", "infer_metadata", "apply_metadata", "META_FIELDS"]
+
+META_FIELDS = ("school", "year", "stage", "region")
+_ALIASES = {"district": "region"}
+_CN_DIGIT = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
+_CN_YEAR = re.compile(r"[〇零○Ｏ一二三四五六七八九]{4}")
+_DASH = r"[-—–－~～至到/]"
+# Title year rules, first match wins (DESIGN.md: the year of the period the title states).
+_TITLE_YEAR = [
+    re.compile(rf"(?<!\d)(\d{{4}})\s*{_DASH}+\s*(?:\d{{4}}|\d{{2}})\s*(?:学年|年度|年)"),  # 2019—2020学年
+    re.compile(r"(?<!\d)(\d{4})\s*学年"),  # 2020学年(度)
+    re.compile(r"(?<!\d)(\d{4})\s*年度"),  # 2021年度
+    re.compile(r"(?<!\d)(\d{4})\s*年\s*(?:[上下春秋]季?|第\s*[一二12]\s*)?学期"),  # 2021年上学期
+    re.compile(r"(?<!\d)(\d{4})\s*年(?!\s*\d{1,2}\s*月)"),  # 2020年校本研训工作总结
+]
+_MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3}|元)"
+_DATELINE = [
+    re.compile(rf"(?<!\d)(\d{{4}})\s*年\s*{_MONTH}\s*月(?:\s*{_MONTH}\s*[日号])?\s*$"),
+    re.compile(r"(?<!\d)(\d{4})\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}\s*$"),
+]
+# Years at the start of a title before the school's name: "2020学年第一学期", "2019-2020学年度".
+_TITLE_PREFIX = re.compile(
+    rf"^\s*(?:\d{{4}}\s*(?:{_DASH}+\s*\d{{2,4}})?\s*(?:学年度?|年度|年)?\s*"
+    rf"(?:第\s*[一二12]\s*学期|[上下春秋]季?学期)?\s*)?"
+)
+
+
+# ---------------------------------------------------------------- metadata file
+
+
+def load_meta_table(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read a CSV/XLSX metadata table keyed by its ``path`` column (posix, relative to the corpus).
+
+    Columns school, year, region (or its alias ``district``), stage and any other columns are
+    returned per path; empty cells are left out so lower-precedence sources can fill them.
+
+    Raises:
+        InputError: the file does not exist. MetadataError: it is malformed.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"metadata file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            frame = pd.read_excel(path, dtype=str)
+        elif suffix in (".csv", ".txt", ".tsv"):
+            frame = _read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        else:
+            raise MetadataError(f"metadata file must be .csv or .xlsx, not {suffix or 'no extension'}: {path}")
+    except MetadataError:
+        raise
+    except Exception as exc:
+        raise MetadataError(f"could not read metadata file {path.name}: {exc}") from exc
+    frame.columns = [_ALIASES.get(str(c).strip().lower(), str(c).strip()) for c in frame.columns]
+    if "path" not in frame.columns:
+        raise MetadataError(f"metadata file {path.name} needs a 'path' column (file path relative to the corpus folder)")
+    table: dict[str, dict[str, Any]] = {}
+    for number, record in enumerate(frame.to_dict("records"), start=2):
+        key = _clean_relpath(record.pop("path"))
+        if not key:
+            continue
+        if key in table:
+            raise MetadataError(f"metadata file {path.name}: path {key!r} appears twice (row {number})")
+        row = {k: str(v).strip() for k, v in record.items() if _present(v)}
+        if "year" in row:
+            year = _parse_year(row["year"])
+            if year is None:
+                raise MetadataError(f"metadata file {path.name}, row {number}: year {row['year']!r} is not a year")
+            row["year"] = year
+        table[key] = row
+    return table
+
+
+def _read_csv(path: Path, *, sep: str):
+    import pandas as pd
+
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            return pd.read_csv(path, dtype=str, sep=sep, encoding=encoding, keep_default_na=False)
+        except UnicodeDecodeError:
+            continue
+    raise MetadataError(f"metadata file {path.name} is neither UTF-8 nor GB18030 text")
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value and str(value).strip() != ""  # value == value: not NaN
+
+
+def _clean_relpath(value: Any) -> str:
+    if not _present(value):
+        return ""
+    text = str(value).strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return str(PurePosixPath(text))
+
+
+def _parse_year(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    text = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), fold_for_matching(str(value)))
+    match = re.search(r"(?<!\d)(\d{4})(?:\.0)?(?!\d)", text)
+    if not match:
+        return None
+    year = int(match.group(1))
+    vocab = _vocab()
+    return year if vocab["year_min"] <= year <= vocab["year_max"] else None
+
+
+# ---------------------------------------------------------------- path pattern
+
+
+def match_pattern(pattern: str, relpath: str) -> dict[str, Any]:
+    """Fields of `relpath` named by a template like ``"{school}/{year}/*"``; ``{}`` if it does not match.
+
+    ``{field}`` matches within one path segment, ``*`` one segment (or part of one), ``**`` any
+    number of segments. ``year`` becomes an int when it holds a 4-digit year.
+
+    Raises:
+        MetadataError: the pattern is malformed.
+    """
+    regex = _pattern_regex(pattern)
+    match = regex.fullmatch(relpath.replace("\\", "/"))
+    if not match:
+        return {}
+    fields: dict[str, Any] = {}
+    for name, value in match.groupdict().items():
+        name = _ALIASES.get(name, name)
+        if value is None or value == "":
+            continue
+        if name == "year":
+            year = _parse_year(value)
+            if year is None:
+                logger.debug("pattern field year=%r in %s is not a year", value, relpath)
+                continue
+            fields[name] = year
+        else:
+            fields[name] = value
+    return fields
+
+
+@lru_cache(maxsize=64)
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    if not pattern or pattern.count("{") != pattern.count("}"):
+        raise MetadataError(f"path pattern {pattern!r} has unbalanced braces; write fields as {{school}}")
+    out: list[str] = []
+    seen: set[str] = set()
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "{":
+            end = pattern.find("}", i)
+            name = pattern[i + 1 : end].strip()
+            if not name.isidentifier() or name in seen:
+                raise MetadataError(f"path pattern {pattern!r}: bad or repeated field name {{{name}}}")
+            seen.add(name)
+            out.append(f"(?P<{name}>[^/]+?)")
+            i = end + 1
+        elif pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif ch == "*":
+            out.append("[^/]*")
+            i += 1
+        elif ch == "?":
+            out.append("[^/]")
+            i += 1
+        elif ch == "}":
+            raise MetadataError(f"path pattern {pattern!r} has unbalanced braces")
+        else:
+            out.append(re.escape(ch))
+            i += 1
+    return re.compile("".join(out))
+
+
+# ---------------------------------------------------------------- from the text
+
+
+@lru_cache(maxsize=1)
+def _vocab() -> dict[str, Any]:
+    return load_vocab("metadata.yaml")
+
+
+@lru_cache(maxsize=1)
+def _school_regex() -> re.Pattern[str]:
+    vocab = _vocab()
+    stops = re.escape(vocab["name_stop_chars"])
+    suffixes = "|".join(re.escape(s) for s in sorted(vocab["school_suffixes"], key=len, reverse=True))
+    return re.compile(rf"(?P<name>[^{stops}\d\sA-Za-z]{{2,24}}?(?:{suffixes}))")
+
+
+def infer_metadata(title: str, text: str) -> dict[str, Any]:
+    """School, year and stage as the report states them (``None`` when it does not).
+
+    Example: title "永嘉县实验小学2020学年校本研修工作总结" →
+    ``{"school": "永嘉县实验小学", "year": 2020, "stage": "小学"}``.
+    """
+    lines = [line for line in text.split("\n") if line]
+    school = _school(title, lines)
+    return {"school": school, "year": _year(title, lines), "stage": _stage(school, title)}
+
+
+def _school(title: str, lines: list[str]) -> str | None:
+    vocab = _vocab()
+    short = vocab["signature_max"]
+    body = lines[1:] if lines and lines[0] == title else lines
+    candidates = [title]
+    candidates += [line for line in body[: vocab["opening_lines"]] if len(line) <= short]
+    candidates += [line for line in reversed(body[-vocab["closing_lines"] :]) if len(line) <= short]
+    for line in candidates:
+        name = _school_at_start(line)
+        if name:
+            return name
+    return None
+
+
+def _school_at_start(line: str) -> str | None:
+    vocab = _vocab()
+    folded = fold_for_matching(line)
+    start = _TITLE_PREFIX.match(folded).end()
+    match = _school_regex().match(folded, start)
+    if not match:
+        return None
+    name = line[match.start("name") : match.end("name")]  # the name as written
+    suffix = next(s for s in sorted(vocab["school_suffixes"], key=len, reverse=True) if name.endswith(s))
+    if len(name) - len(suffix) < 2:
+        return None
+    if name.startswith(tuple(vocab["generic_prefixes"])) or any(w in name for w in vocab["name_bad_words"]):
+        return None
+    return name
+
+
+def _year(title: str, lines: list[str]) -> int | None:
+    folded = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), fold_for_matching(title))
+    for pattern in _TITLE_YEAR:
+        for match in pattern.finditer(folded):
+            year = _parse_year(match.group(1))
+            if year is not None:
+                return year
+    vocab = _vocab()
+    for line in reversed(lines[-vocab["closing_lines"] :]):
+        if len(line) > vocab["signature_max"]:
+            continue
+        line = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), fold_for_matching(line))
+        for pattern in _DATELINE:
+            match = pattern.search(line)
+            if match and _parse_year(match.group(1)) is not None:
+                return int(match.group(1))
+    return None
+
+
+def _stage(school: str | None, title: str) -> str | None:
+    pairs = _vocab()["stage_words"]
+    if school:
+        for word, stage in pairs:
+            if school.endswith(word):
+                return stage
+    for source in (school or "", title):
+        found = [(source.find(word), i, stage) for i, (word, stage) in enumerate(pairs) if word in source]
+        if found:
+            return min(found)[2]
+    return None
+
+
+# ---------------------------------------------------------------- precedence
+
+
+def apply_metadata(
+    report: Report,
+    *,
+    meta_row: dict[str, Any] | None = None,
+    pattern_fields: dict[str, Any] | None = None,
+) -> Report:
+    """Return a copy of `report` with school/year/stage/region (and extra columns) filled in.
+
+    Precedence per field: `meta_row` (the --meta file) > `pattern_fields` (--pattern) > the
+    text; ``meta_source[field]`` records which one gave the value.
+    """
+    inferred = infer_metadata(report.title, report.text)
+    sources = (("meta", meta_row or {}), ("pattern", pattern_fields or {}), ("text", inferred))
+    values: dict[str, Any] = {}
+    meta_source: dict[str, str] = {}
+    for field in META_FIELDS:
+        for source, row in sources:
+            value = row.get(field)
+            if _present(value):
+                values[field] = _parse_year(value) if field == "year" else value
+                if values[field] is not None:
+                    meta_source[field] = source
+                    break
+        else:
+            values[field] = None
+    extra = dict(report.extra)
+    for source, row in sources[:2][::-1]:  # meta overrides pattern for extra columns too
+        extra.update({k: v for k, v in row.items() if k not in META_FIELDS and _present(v)})
+    return dataclasses.replace(report, **values, extra=extra, meta_source=meta_source)

@@ -1,0 +1,426 @@
+"""Shortcomings and plans as items: the enumerated items of problems/plans sections and passages.
+
+An item is one enumerated entry (一是 / 其一 / 第一， / 1、 / 1. / (1) / ① …) with its marker removed,
+or one sentence when nothing is enumerated. Passages without a heading are found by the cue
+patterns in ``resources/roles.yaml`` ("也存在一些不足：一是……", "今后，我们将……"). Shortcomings get
+a `category` from a user-replaceable codebook (``resources/shortcoming_codebook.yaml``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Pattern
+
+import yaml
+
+from reportmine.errors import InputError
+from reportmine.models import Item, Section
+from reportmine.structure.headings import match_marker, parse_ordinal
+from reportmine.structure.roles import assign_roles
+from reportmine.text.normalize import fold_for_matching
+from reportmine.vocab import load_vocab
+
+_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]?|$)")
+_LINE = re.compile(r"[^\n]+")
+_FINAL = "。！？!?"
+_LEAD_PUNCT = " \t\u3000：:，,、.．"
+_TRAIL_PUNCT = " \t\u3000；;，,、"
+# Inline enumerations at a clause start: 一是……二是……, 一要……二要……, 其一，……, 第一，……, 1.……2.……, 1）……, (1)……, ①……
+_INLINE = re.compile(
+    r"(?:^|(?<=[。；;：:，,！？!?\s]))(?P<marker>(?P<shi>[一二三四五六七八九十])是"
+    r"|(?P<yao>[一二三四五六七八九十])要"
+    r"|其(?P<qi>[一二三四五六七八九十])[，,、：:]?|第(?P<di>[一二三四五六七八九十])[，,、：:]"
+    r"|\((?P<arp>[0-9]{1,2})\)|(?P<ar>[0-9]{1,2})(?:[、）)]|[.．](?![0-9]))|(?P<cir>[①-⑳])"
+    r"|(?P<fm>一|另一)方面[，,]?)"
+)
+_INLINE_KINDS = {
+    "shi": "cn", "yao": "cn", "qi": "cn", "di": "cn", "arp": "ar", "ar": "ar", "cir": "circled", "fm": "pair",
+}
+
+
+@dataclass(frozen=True)
+class _PassageCues:
+    problem_lead: Pattern[str]
+    plan_start: Pattern[str]
+    summary_start: Pattern[str]
+    problem_cue: Pattern[str]
+
+
+def _load_passage_cues() -> _PassageCues:
+    cues = load_vocab("roles.yaml")["passages"]
+    return _PassageCues(**{name: re.compile(cues[name]) for name in _PassageCues.__dataclass_fields__})
+
+
+_CUES = _load_passage_cues()
+# start, end and the marker's (start, end): spans are found in the folded text, markers are
+# shown as written
+_Span = tuple[int, int, "tuple[int, int] | None"]
+
+
+def load_shortcoming_codebook(path: str | Path | None = None) -> dict[str, Any]:
+    """Return the shortcoming codebook ``{"default": code, "codes": {code: [cue, …]}}``.
+
+    Args:
+        path: a YAML file of the same shape as ``resources/shortcoming_codebook.yaml``;
+            None loads the shipped one.
+    """
+    if path is None:
+        data = load_vocab("shortcoming_codebook.yaml")
+    else:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise InputError(f"cannot read shortcoming codebook {path}: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("codes"), dict):
+        raise InputError(f"shortcoming codebook {path or 'shipped'} needs a 'codes' mapping")
+    codes = {str(code): [str(cue) for cue in (cues or [])] for code, cues in data["codes"].items()}
+    return {"default": str(data.get("default", "其他")), "codes": codes}
+
+
+def categorize_shortcoming(text: str, codebook: dict[str, Any] | None = None) -> str:
+    """Return the codebook code whose cue terms cover most of `text` (longer cues weigh more).
+
+    Example:
+        >>> categorize_shortcoming("教师的教育教学反思力度不够。")
+        '教学反思'
+    """
+    book = codebook if codebook is not None else load_shortcoming_codebook()
+    text = fold_for_matching(text)
+    best_code, best_score = book["default"], 0
+    for code, cues in book["codes"].items():
+        score = _covered_chars(text, cues)
+        if score > best_score:
+            best_code, best_score = code, score
+    return best_code
+
+
+def _covered_chars(text: str, cues: list[str]) -> int:
+    # Longest cues first, each character counted once: "条件限制" is not also "条件".
+    covered = 0
+    for cue in sorted((c for c in cues if c), key=len, reverse=True):
+        covered += len(cue) * text.count(cue)
+        text = text.replace(cue, "\0" * len(cue))
+    return covered
+
+
+def extract_shortcomings(
+    text: str, sections: list[Section], *, codebook: dict[str, Any] | None = None
+) -> list[Item]:
+    """Return the admitted problems of one report, one Item per enumerated item or sentence.
+
+    Sections without roles (all "other") are given roles first with `assign_roles`.
+
+    Example:
+        >>> from reportmine.structure.headings import parse_sections
+        >>> text = "总结\\n六、存在的问题\\n但也存在一些问题。一是参与积极性不高。二是缺乏专家引领。"
+        >>> [i.text for i in extract_shortcomings(text, parse_sections(text))]
+        ['参与积极性不高。', '缺乏专家引领。']
+    """
+    sections = _with_roles(text, sections)
+    folded = fold_for_matching(text)  # cues are simplified; offsets are the same
+    spans = _section_spans(folded, sections, "problems") + _problem_passages(folded, sections)
+    spans = [s for s in spans if not _CUES.plan_start.search(folded[s[0]:s[1]])]
+    items = _to_items(text, sections, spans)
+    book = codebook if codebook is not None else load_shortcoming_codebook()
+    for item in items:
+        item.category = categorize_shortcoming(item.text, book)
+    return items
+
+
+def extract_plans(text: str, sections: list[Section]) -> list[Item]:
+    """Return the announced next steps of one report, one Item per enumerated item or sentence.
+
+    Example:
+        >>> from reportmine.structure.headings import parse_sections
+        >>> text = "总结\\n一、做法\\n我们开展了读书活动。\\n今后，我们将加强骨干教师培养。"
+        >>> [i.text for i in extract_plans(text, parse_sections(text))]
+        ['今后，我们将加强骨干教师培养。']
+    """
+    sections = _with_roles(text, sections)
+    folded = fold_for_matching(text)
+    spans = _section_spans(folded, sections, "plans") + _plan_passages(folded, sections)
+    return _to_items(text, sections, spans)
+
+
+def _with_roles(text: str, sections: list[Section]) -> list[Section]:
+    if sections and all(s.role == "other" for s in sections):
+        return assign_roles(sections, text)
+    return sections
+
+
+def _to_items(text: str, sections: list[Section], spans: list[_Span]) -> list[Item]:
+    """Sort, de-duplicate (overlapping spans keep the first) and number the spans."""
+    items: list[Item] = []
+    last_end = -1
+    for start, end, marker in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < last_end or end <= start:
+            continue
+        last_end = end
+        items.append(
+            Item(
+                item_no=len(items) + 1, text=text[start:end], start=start, end=end,
+                section_id=_innermost(sections, start),
+                marker=text[marker[0]:marker[1]] if marker else None,
+            )
+        )
+    return items
+
+
+def _innermost(sections: list[Section], offset: int) -> str | None:
+    holding = [s for s in sections if s.start <= offset < s.end]
+    return max(holding, key=lambda s: s.depth).section_id if holding else None
+
+
+# --- sections of a role -------------------------------------------------------------------
+
+
+def _section_spans(text: str, sections: list[Section], role: str) -> list[_Span]:
+    """Items of the topmost sections of `role`, leaving out descendants of another role."""
+    by_id = {s.section_id: s for s in sections}
+    spans: list[_Span] = []
+    for section in sections:
+        parent = by_id.get(section.parent_id or "")
+        if section.role != role or (parent is not None and parent.role == role):
+            continue
+        inside = [s for s in sections if s.start >= section.start and s.end <= section.end and s is not section]
+        excluded = [(s.start, s.end) for s in inside if s.role != role]
+        subheadings = {s.start: s.title_end for s in inside if s.role == role and _is_bare_title(text, s)}
+        spans += _region_items(text, section.title_end, section.end, excluded, subheadings, role)
+    return spans
+
+
+def _is_bare_title(text: str, section: Section) -> bool:
+    # A sub-heading line without body ("（一）教师方面") organises items; it is not one.
+    line_end = text.find("\n", section.start)
+    line_end = len(text) if line_end < 0 else line_end
+    return not text[section.title_end:line_end].strip() and len(section.title) <= 15
+
+
+def _region_items(
+    text: str, start: int, end: int, excluded: list[tuple[int, int]],
+    subheadings: dict[int, int], role: str,
+) -> list[_Span]:
+    paragraphs = [
+        (a, b) for a, b in _paragraphs(text, start, end)
+        if a not in subheadings and not any(x <= a < y for x, y in excluded)
+    ]
+    if role == "problems":  # "存在的不足与今后打算": the problems end where the plans begin
+        plan_at = [i for i, (a, b) in enumerate(paragraphs) if _CUES.plan_start.search(text[a:b])]
+        paragraphs = paragraphs[: plan_at[0]] if plan_at else paragraphs
+    if any(_paragraph_items(text, a, b) for a, b in paragraphs):
+        return _enumerated_items(text, paragraphs)
+    spans: list[_Span] = []
+    for a, b in paragraphs:
+        spans += [s for s in _sentences(text, a, b) if _keeps_sentence(text[s[0]:s[1]], role)]
+    return spans
+
+
+def _keeps_sentence(sentence: str, role: str) -> bool:
+    if sentence.rstrip().endswith(("：", ":")) or _CUES.summary_start.search(sentence):
+        return False
+    if role == "problems":
+        return bool(_CUES.problem_cue.search(sentence))
+    return True
+
+
+def _enumerated_items(text: str, paragraphs: list[tuple[int, int]]) -> list[_Span]:
+    """Items of a list; paragraphs before it are its lead, a plain paragraph after it ends it."""
+    spans: list[_Span] = []
+    for a, b in paragraphs:
+        found = _paragraph_items(text, a, b)
+        if found:
+            spans += found
+        elif spans:
+            break
+    return spans
+
+
+# --- paragraphs, sentences and markers ---------------------------------------------------------
+
+
+def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of the lines in [start, end), joining a line broken mid-sentence."""
+    current: tuple[int, int] | None = None
+    for found in _LINE.finditer(text, start, end):
+        a, b = _trim(text, found.start(), found.end())
+        if a >= b:
+            continue
+        if current and text[current[1] - 1] not in _FINAL + "：:" and not match_marker(text[a:b]):
+            current = (current[0], b)  # "……引领教师成\n长。"
+            continue
+        if current:
+            yield current
+        current = (a, b)
+    if current:
+        yield current
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _LEAD_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in _TRAIL_PUNCT:
+        end -= 1
+    return start, end
+
+
+def _sentences(text: str, start: int, end: int) -> list[_Span]:
+    spans: list[_Span] = []
+    for found in _SENTENCE.finditer(text, start, end):
+        a, b = _trim(text, found.start(), found.end())
+        if b - a >= 4:
+            spans.append((a, b, None))
+    return spans
+
+
+def _paragraph_items(text: str, start: int, end: int) -> list[_Span]:
+    """The enumerated items of one paragraph: an inline list, or the paragraph as one numbered item.
+
+    "①……；②……；③……" is three items although it opens with a marker; "1、……一是……二是……"
+    is one item, its inner list belonging to it.
+    """
+    chain = _inline_chain(text, start, end)
+    if len(chain) >= 2 and (chain[0].start() == start or not match_marker(text[start:end])):
+        return _inline_items(text, start, end)
+    return _line_item(text, start, end)
+
+
+def _line_item(text: str, start: int, end: int) -> list[_Span]:
+    """The paragraph as one item when it opens with a numbering marker ("1、…", "（2）…")."""
+    found = match_marker(text[start:end])
+    if found is None:
+        return []
+    a, b = _trim(text, start + found[1].end(), end)
+    marker_end = start + len(found[1].group().rstrip())
+    return [(a, b, (start, marker_end))] if b - a >= 4 else []
+
+
+def _inline_items(text: str, start: int, end: int) -> list[_Span]:
+    """Items of an inline enumeration 一是……二是…… inside one paragraph (lead text skipped)."""
+    chain = _inline_chain(text, start, end)
+    if len(chain) < 2:
+        return []
+    spans: list[_Span] = []
+    for index, found in enumerate(chain):
+        if index + 1 < len(chain):
+            item_end = chain[index + 1].start()
+        else:
+            item_end = _last_item_end(text, found.end(), end, spans)
+        a, b = _trim(text, found.end(), item_end)
+        if b - a >= 2:
+            marker_end = found.start("marker") + len(found.group("marker").rstrip("，,、：:"))
+            spans.append((a, b, (found.start("marker"), marker_end)))
+    return spans
+
+
+def _inline_chain(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """The longest run of inline markers of one kind numbered 1, 2, 3 …"""
+    best: list[re.Match[str]] = []
+    for kind, numerals in _INLINE_KINDS.items():
+        chain: list[re.Match[str]] = []
+        for found in _INLINE.finditer(text, start, end):
+            numeral = found.group(kind)
+            ordinal = (1 if numeral == "一" else 2) if numerals == "pair" else None
+            if numeral and (ordinal or parse_ordinal(numeral, numerals)) == len(chain) + 1:
+                chain.append(found)
+        if len(chain) > len(best):
+            best = chain
+    return best
+
+
+def _last_item_end(text: str, start: int, end: int, earlier: list[_Span]) -> int:
+    # The last item runs on while it is no longer than the earlier ones and no summary begins.
+    longest = max((len(_sentences(text, a, b)) for a, b, _ in earlier), default=1)
+    sentences = _sentences(text, start, end)
+    if not sentences:
+        return end
+    item_end = sentences[0][1]
+    for a, b, _ in sentences[1:longest]:
+        sentence = text[a:b]
+        if _CUES.summary_start.search(sentence) or _CUES.plan_start.search(sentence):
+            break
+        item_end = b
+    return item_end
+
+
+# --- passages without a heading ---------------------------------------------------------------
+
+
+def _problem_passages(text: str, sections: list[Section]) -> list[_Span]:
+    """Items after a lead like "也存在一些不足：" / "存在的问题。其一，……" / "存在以下问题。" + numbered lines."""
+    spans: list[_Span] = []
+    for lead in _CUES.problem_lead.finditer(text):
+        if any(s.start <= lead.start() < s.title_end for s in sections):
+            continue  # a heading ("五、存在问题") is read through its section's role
+        line_end = text.find("\n", lead.end())
+        line_end = len(text) if line_end < 0 else line_end
+        rest_start, rest_end = _trim(text, lead.end(), line_end)
+        if rest_end - rest_start < 4:
+            spans += _following_list(text, line_end, sections)
+            continue
+        chain = _inline_items(text, rest_start, rest_end)
+        if chain and chain[0][0] - rest_start <= 6:  # the list starts right after the lead
+            spans += chain
+        elif text[lead.end() - 1] in "：:":
+            spans += _lead_sentences(text, rest_start, rest_end)
+    return spans
+
+
+def _lead_sentences(text: str, start: int, end: int) -> list[_Span]:
+    # "……存在一些不足：部分教师参与不够主动。" — the sentences after the colon, up to a plan.
+    spans: list[_Span] = []
+    for span in _sentences(text, start, end):
+        sentence = text[span[0]:span[1]]
+        if _CUES.plan_start.search(sentence) or _CUES.summary_start.search(sentence):
+            break
+        if _keeps_sentence(sentence, "problems"):
+            spans.append(span)
+    return spans
+
+
+def _following_list(text: str, offset: int, sections: list[Section]) -> list[_Span]:
+    """Numbered lines that follow `offset`, up to the first line without a marker or a heading."""
+    heading_starts = {s.start for s in sections}
+    spans: list[_Span] = []
+    for a, b in _paragraphs(text, offset, len(text)):
+        found = _line_item(text, a, b)
+        if not found or a in heading_starts:
+            break
+        spans += found
+    return spans
+
+
+def _plan_passages(text: str, sections: list[Section]) -> list[_Span]:
+    """Closing "今后，我们将……" / "下一步，……" sentences and the lists they announce."""
+    tops = [s.start for s in sections if s.depth == 1]
+    zone_start = tops[-1] if tops else int(len(text) * 0.7)
+    title_ends = {s.start: s.title_end for s in sections}
+    spans: list[_Span] = []
+    for a, b in _paragraphs(text, zone_start, len(text)):
+        a = max(a, title_ends.get(a, a))  # the heading itself ("六、今后的努力方向") is no plan
+        sentences = _sentences(text, a, b)
+        for index, (start, end, _) in enumerate(sentences):
+            if _CUES.plan_start.search(text[start:end]):
+                spans += _plan_passage(text, sentences[index:], b, sections)
+                break
+    return spans
+
+
+def _plan_passage(
+    text: str, sentences: list[_Span], paragraph_end: int, sections: list[Section]
+) -> list[_Span]:
+    """The items of one plan passage that opens with sentences[0]."""
+    start, end, _ = sentences[0]
+    chain = _inline_items(text, start, paragraph_end)
+    if chain:
+        return chain  # "下学期，我们将着重做好三方面的工作：一是……二是……"
+    if text[end - 1] in "：:":
+        return _following_list(text, paragraph_end, sections)
+    # One item per sentence (annotation manual): the passage runs to the end of its paragraph
+    # unless a closing summary begins ("我们相信，……").
+    spans: list[_Span] = []
+    for span in sentences:
+        if _CUES.summary_start.search(text[span[0]:span[1]]):
+            break
+        spans.append(span)
+    return spans

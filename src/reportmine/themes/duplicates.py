@@ -1,0 +1,181 @@
+"""Near-duplicate reports: the same text handed in by two schools, or one template reused.
+
+Each report becomes a set of character shingles (``shingle`` consecutive letters/digits after
+folding and removing punctuation and whitespace, so re-punctuated or re-wrapped copies still
+match). MinHash signatures go into a MinHashLSH index (datasketch); only the candidate pairs it
+returns are compared, so the work grows with the number of reports, not its square. For each
+candidate the exact Jaccard similarity of the two shingle sets is computed and pairs at or above
+`threshold` are kept.
+
+Genre phrases: when the corpus holds at least 20 reports, shingles that occur in more than 20 % of
+them (领导重视、成立了以校长为组长的… in every 工作总结) are removed before comparing, because
+two reports do not copy each other by sharing what the whole genre shares. Their document
+frequency is counted on a seeded sample of at most 5,000 reports, plenty to tell 20 % apart.
+
+`shared_chars` is the number of characters of report_a's cleaned text covered by shingles it
+shares with report_b; `sample` is the beginning (≤ 80 characters) of the longest such covered
+passage, as cleaned text (punctuation removed).
+"""
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from datasketch import MinHash, MinHashLSH
+
+from reportmine.errors import InputError
+from reportmine.themes.codebook import fold
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE_COLUMNS = ["report_a", "report_b", "school_a", "school_b", "similarity", "shared_chars", "sample"]
+_WORD_RUN = re.compile(r"[^\W_]+")
+_GENERIC_MIN_REPORTS = 20  # below this, "occurs in 20 % of reports" means only a handful of reports
+_GENERIC_SHARE = 0.2
+_GENERIC_SAMPLE = 5000
+_SAMPLE_CHARS = 80
+# LSH is probabilistic: pairs just above the threshold can be missed, so the index is asked for
+# candidates at a lower similarity and the exact Jaccard decides.
+_LSH_SLACK = 0.8
+
+
+def clean_for_shingles(text: str) -> str:
+    """Return `text` folded for matching with everything but letters and digits removed."""
+    return "".join(_WORD_RUN.findall(fold(text)))
+
+
+def _shingle_set(clean: str, size: int) -> set[str]:
+    return {clean[i : i + size] for i in range(len(clean) - size + 1)}
+
+
+def minhash_signature(text: str, *, shingle: int = 5, num_perm: int = 128, seed: int = 1) -> MinHash:
+    """Return the MinHash of `text`'s character shingles (picklable; for computing in workers).
+
+    Signatures made with the same `shingle`, `num_perm` and `seed` can be passed to
+    `near_duplicates(..., signatures=...)`.
+    """
+    signature = MinHash(num_perm=num_perm, seed=seed)
+    signature.update_batch([s.encode("utf-8") for s in sorted(_shingle_set(clean_for_shingles(text), shingle))])
+    return signature
+
+
+def _generic_shingles(cleaned: Sequence[str], *, size: int, seed: int) -> frozenset[str]:
+    """Shingles found in more than 20 % of the reports (counted on a seeded sample)."""
+    if len(cleaned) < _GENERIC_MIN_REPORTS:
+        return frozenset()
+    indices = list(range(len(cleaned)))
+    if len(indices) > _GENERIC_SAMPLE:
+        indices = sorted(random.Random(seed).sample(indices, _GENERIC_SAMPLE))
+    frequency: Counter[str] = Counter()
+    for index in indices:
+        frequency.update(_shingle_set(cleaned[index], size))
+    limit = _GENERIC_SHARE * len(indices)
+    return frozenset(shingle for shingle, count in frequency.items() if count > limit)
+
+
+def _candidate_pairs(signatures: Sequence[MinHash | None], *, threshold: float, num_perm: int) -> list[tuple[int, int]]:
+    index = MinHashLSH(threshold=max(0.05, threshold * _LSH_SLACK), num_perm=num_perm)
+    with index.insertion_session() as session:
+        for key, signature in enumerate(signatures):
+            if signature is not None:
+                session.insert(key, signature)
+    pairs = set()
+    for key, signature in enumerate(signatures):
+        if signature is not None:
+            pairs.update((key, other) for other in index.query(signature) if other > key)
+    return sorted(pairs)
+
+
+def _shared_passage(clean: str, shared: set[str], size: int) -> tuple[int, str]:
+    """Return (characters covered by shared shingles, start of the longest covered passage)."""
+    coverage = np.zeros(len(clean) + 1, dtype=np.int32)
+    for i in range(len(clean) - size + 1):
+        if clean[i : i + size] in shared:
+            coverage[i] += 1
+            coverage[i + size] -= 1
+    covered = np.cumsum(coverage)[:-1] > 0
+    if not covered.any():
+        return 0, ""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], covered.astype(np.int8), [0]))))
+    starts, ends = edges[::2], edges[1::2]
+    longest = int(np.argmax(ends - starts))  # first longest run: deterministic
+    start = int(starts[longest])
+    return int(covered.sum()), clean[start : min(int(ends[longest]), start + _SAMPLE_CHARS)]
+
+
+def _signatures(
+    cleaned: Sequence[str], generic: frozenset[str], *, size: int, num_perm: int, seed: int
+) -> list[MinHash | None]:
+    # Shingle sets are built a chunk of reports at a time and not kept: at 100,000 reports they
+    # would not fit in memory; the few candidate pairs rebuild theirs.
+    signatures: list[MinHash | None] = [None] * len(cleaned)
+    for chunk_start in range(0, len(cleaned), 1000):
+        encoded = {
+            i: [s.encode("utf-8") for s in sorted(_shingle_set(cleaned[i], size) - generic)]
+            for i in range(chunk_start, min(chunk_start + 1000, len(cleaned)))
+        }
+        present = [i for i, shingles in encoded.items() if shingles]
+        batch = MinHash.bulk((encoded[i] for i in present), num_perm=num_perm, seed=seed)
+        for i, signature in zip(present, batch):
+            signatures[i] = signature
+    return signatures
+
+
+def near_duplicates(
+    reports: pd.DataFrame,
+    *,
+    threshold: float = 0.5,
+    shingle: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    signatures: Mapping[str, MinHash] | None = None,
+) -> pd.DataFrame:
+    """Return pairs of reports whose shingle sets have Jaccard similarity ≥ `threshold`.
+
+    Args:
+        reports: a frame with report_id, text and (optionally) school.
+        threshold: minimum Jaccard similarity of the shingle sets, in (0, 1].
+        shingle: characters per shingle.
+        num_perm, seed: MinHash parameters (must match precomputed `signatures`).
+        signatures: MinHash per report_id from `minhash_signature` (computed elsewhere, e.g. in
+            worker processes); used for the LSH candidates, the exact check is done here.
+
+    Returns:
+        report_a, report_b (report_a first in input order), school_a, school_b, similarity,
+        shared_chars, sample; most similar pairs first.
+    """
+    if not 0 < threshold <= 1:
+        raise InputError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
+    if shingle < 1 or num_perm < 16:
+        raise InputError("shingle must be ≥ 1 and num_perm ≥ 16")
+    ids = list(reports["report_id"])
+    schools = list(reports["school"]) if "school" in reports else [None] * len(ids)
+    cleaned = [clean_for_shingles(t) if isinstance(t, str) else "" for t in reports["text"]]
+    generic = _generic_shingles(cleaned, size=shingle, seed=seed)
+    if generic:
+        logger.info("near_duplicates: ignoring %d genre shingles shared by > 20 %% of reports", len(generic))
+    if signatures is None:
+        minhashes = _signatures(cleaned, generic, size=shingle, num_perm=num_perm, seed=seed)
+    else:
+        minhashes = [signatures.get(report_id) if len(cleaned[i]) >= shingle else None for i, report_id in enumerate(ids)]
+    rows = []
+    for a, b in _candidate_pairs(minhashes, threshold=threshold, num_perm=num_perm):
+        shingles_a = _shingle_set(cleaned[a], shingle) - generic
+        shingles_b = _shingle_set(cleaned[b], shingle) - generic
+        shared = shingles_a & shingles_b
+        similarity = len(shared) / max(len(shingles_a | shingles_b), 1)
+        if similarity + 1e-12 < threshold:
+            continue
+        shared_chars, sample = _shared_passage(cleaned[a], shared, shingle)
+        rows.append((ids[a], ids[b], schools[a], schools[b], round(similarity, 4), shared_chars, sample))
+    frame = pd.DataFrame(rows, columns=DUPLICATE_COLUMNS)
+    frame = frame.sort_values("similarity", ascending=False, kind="stable").reset_index(drop=True)
+    return frame.astype({"similarity": "float64", "shared_chars": "int64"})
+
+
+__all__ = ["near_duplicates", "minhash_signature", "clean_for_shingles", "DUPLICATE_COLUMNS"]

@@ -1,0 +1,301 @@
+"""One self-contained HTML report: overview, comparison tables, pictures, findings and evidence.
+
+The page makes no network request (inline CSS, images as base64 data URIs, a CSP that forbids
+anything else) and every string that came from a report is escaped by jinja2's autoescape, so a
+hostile title or evidence span shows as text and never runs. The same analysis gives the same
+bytes: nothing time-dependent is written unless ``generated_at`` is passed in.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import string
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, group_label
+
+log = logging.getLogger(__name__)
+
+CONTEXT_CHARS = 120  # characters of report text shown on each side of an evidence span
+MAX_EVIDENCE = 2000  # metrics shown with evidence; more would make the file heavy
+MAX_TABLE_ROWS = 500  # rows of any other table
+MAX_WORDCLOUDS = 60  # embedded word clouds (corpus and years come first); the rest stay as files
+EXAMPLES_PER_CATEGORY = 3  # example shortcomings per category
+
+CHART_TITLES = {
+    "metrics_by_school": "各校公开课、获奖与教研活动",
+    "metrics_by_year": "各年份公开课、获奖与教研活动",
+    "code_prevalence": "各校编码出现比例",
+    "topic_trends": "主题随年份的变化",
+}
+_IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+_LEVEL_LABELS = {
+    "group": "组内", "school": "校级", "cluster": "片区", "county": "县/区级", "city": "市级",
+    "province": "省级", "national": "国家级", "unknown": "未注明",
+}
+_PERIOD_LABELS = {"day": "天", "week": "周", "2weeks": "两周", "month": "月", "semester": "学期", "year": "年"}
+
+
+def write_html_report(
+    analysis: Any,
+    out_path: Path,
+    *,
+    charts: Sequence[Path] = (),
+    wordclouds: Sequence[Path] = (),
+    title: str = "reportmine 报告",
+    generated_at: str | None = None,
+    embed_font: bool = True,
+    font_path: Path | str | None = None,
+) -> Path:
+    """Write the HTML report of ``analysis`` to ``out_path`` and return the path.
+
+    Args:
+        analysis: object with the tables of docs/tables.md as DataFrame attributes
+            (``reports`` with its ``text`` column for the evidence view).
+        charts: chart files from :func:`write_charts`; of a PNG/SVG pair only the PNG is embedded.
+        wordclouds: PNG files from :func:`write_wordclouds`.
+        generated_at: a date to print in the footer; omitted by default to keep output reproducible.
+        embed_font: embed a subset of the CJK font (only the characters on the page, as a data
+            URI) so the page shows Chinese even where no CJK font is installed; costs ~1 s and
+            some hundred KB.
+        font_path: the CJK font to embed; found with :func:`find_cjk_font` when None.
+    """
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("reportmine.viz", "templates"),
+        autoescape=True,  # report text is data: every {{ }} is escaped, and no template uses |safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("report.html")
+    context = {"title": title, "generated_at": generated_at, "font_face": "",
+               **report_context(analysis, charts=charts, wordclouds=wordclouds)}
+    page = template.render(**context)
+    if embed_font:
+        # The page's own characters decide the subset, so render once, subset, render again.
+        context["font_face"] = _font_data_uri(page, font_path)
+        page = template.render(**context)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(page, encoding="utf-8", newline="\n")
+    return out_path
+
+
+def _font_data_uri(page: str, font_path: Path | str | None) -> str:
+    from reportmine.viz.fonts import find_cjk_font, subset_font
+
+    # All of printable ASCII too: the second render adds "@font-face" and digits may change.
+    visible = "".join(ch for ch in set(page) | set(string.printable) if not ch.isspace())
+    woff = subset_font(find_cjk_font(font_path), visible)
+    return "data:font/woff;base64," + base64.b64encode(woff).decode("ascii")
+
+
+def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Sequence[Path] = ()) -> dict[str, Any]:
+    """Everything the template shows, as plain strings, numbers, lists and dicts (unescaped)."""
+    reports = _table(analysis, "reports")
+    labels = _report_labels(reports)
+    return {
+        "overview": _overview(reports, _table(analysis, "errors")),
+        "compare_tables": [
+            {"name": name, "caption": caption, **_table_view(_table(analysis, name))}
+            for name, caption in (("compare_metrics", "指标（学校 × 年份）"), ("compare_codes", "编码（学校 × 年份）"),
+                                  ("compare_topics", "主题（学校 × 年份）"))
+        ],
+        "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem)),
+        "wordclouds": _images(list(wordclouds)[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
+        "wordclouds_total": len(wordclouds),
+        "shortcomings": _shortcoming_groups(_table(analysis, "shortcomings"), labels),
+        "near_duplicates": _near_duplicates(_table(analysis, "near_duplicates"), labels),
+        "topics": _table_view(_table(analysis, "topics")),
+        "evidence": _evidence(_table(analysis, "metrics"), reports, labels),
+        "errors": _table_view(_table(analysis, "errors")),
+        "max_rows": MAX_TABLE_ROWS,
+    }
+
+
+def _table(analysis: Any, name: str) -> pd.DataFrame:
+    table = getattr(analysis, name, None)
+    return table if isinstance(table, pd.DataFrame) else pd.DataFrame()
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and arrays
+        return False
+
+
+def cell_text(value: Any) -> str:
+    """Display form of one table cell: blanks for missing values, short floats, lists joined."""
+    if isinstance(value, (list, tuple, np.ndarray)):  # top_terms may be a list of words
+        return "、".join(cell_text(item) for item in list(value))
+    if isinstance(value, np.generic):  # numpy scalars behave like their Python counterparts
+        value = value.item()
+    if _is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return str(value)
+        return str(int(value)) if value.is_integer() else format(round(value, 3), "g")
+    return str(value)
+
+
+def _table_view(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> dict[str, Any]:
+    shown = frame.head(max_rows)
+    # Python objects, not numpy scalars, so cell_text sees floats as floats.
+    rows = [[cell_text(value) for value in row] for row in shown.astype(object).itertuples(index=False, name=None)]
+    return {"columns": [str(c) for c in frame.columns], "rows": rows, "total": len(frame)}
+
+
+def _report_labels(reports: pd.DataFrame) -> dict[str, str]:
+    """report_id → "title（school，year）" for showing which report a row comes from."""
+    labels = {}
+    for row in reports.to_dict("records"):
+        title = cell_text(row.get("title")) or str(row.get("report_id"))
+        labels[str(row.get("report_id"))] = f"{title}（{group_label(row.get('school'))}，{group_label(row.get('year'))}）"
+    return labels
+
+
+def _overview(reports: pd.DataFrame, errors: pd.DataFrame) -> dict[str, Any]:
+    def known(column: str) -> list[str]:
+        if column not in reports.columns:
+            return []
+        return sorted({label for label in reports[column].map(group_label) if label != UNKNOWN})
+
+    if "n_chars" in reports.columns and reports["n_chars"].notna().any():
+        chars = int(pd.to_numeric(reports["n_chars"], errors="coerce").fillna(0).sum())
+    elif "text" in reports.columns:
+        chars = int(reports["text"].fillna("").astype(str).str.len().sum())
+    else:
+        chars = 0
+    stages = errors["stage"].astype(str) if "stage" in errors.columns else pd.Series([], dtype=str)
+    return {
+        "reports": len(reports),
+        "schools": len(known("school")),
+        "years": known("year"),
+        "chars": chars,
+        "errors": int((stages != "skip").sum()),
+        "skipped": int((stages == "skip").sum()),
+    }
+
+
+def _prefer_png(paths: Iterable[Path]) -> list[Path]:
+    """Of charts saved as both PNG and SVG keep the PNG (smaller to embed, same picture)."""
+    by_stem: dict[tuple[Path, str], Path] = {}
+    for path in map(Path, paths):
+        key = (path.parent, path.stem)
+        if key not in by_stem or path.suffix.lower() == ".png":
+            by_stem[key] = path
+    return list(by_stem.values())
+
+
+def _images(paths: Iterable[Path], *, caption: Any) -> list[dict[str, str]]:
+    images = []
+    for path in map(Path, paths):
+        mime = _IMAGE_TYPES.get(path.suffix.lower())
+        if mime is None or not path.is_file():
+            log.warning("image left out of the HTML report (missing or unknown type): %s", path)
+            continue
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        images.append({"src": f"data:{mime};base64,{encoded}", "caption": caption(path.stem)})
+    return images
+
+
+def _wordcloud_caption(stem: str) -> str:
+    grouping, _, name = stem.partition("_")
+    return {"corpus": "全部报告", "school": f"学校：{name}", "year": f"年份：{name}"}.get(grouping, stem)
+
+
+def _shortcoming_groups(shortcomings: pd.DataFrame, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Categories by count (desc), each with its count and the first few items as examples."""
+    if not len(shortcomings):
+        return []
+    categories = shortcomings.get("category", pd.Series([None] * len(shortcomings), index=shortcomings.index))
+    keyed = shortcomings.assign(_category=categories.map(lambda c: "(未分类)" if _is_missing(c) else str(c)))
+    groups = []
+    for category, rows in keyed.groupby("_category", sort=True):
+        examples = [{"text": cell_text(row.get("text")), "report": labels.get(str(row.get("report_id")), str(row.get("report_id")))}
+                    for row in rows.head(EXAMPLES_PER_CATEGORY).to_dict("records")]
+        groups.append({"category": category, "count": len(rows), "examples": examples})
+    return sorted(groups, key=lambda group: -group["count"])  # stable: ties stay in name order
+
+
+def _near_duplicates(pairs: pd.DataFrame, labels: dict[str, str]) -> dict[str, Any]:
+    if not len(pairs):
+        return {"rows": [], "total": 0}
+    if "similarity" in pairs.columns:
+        pairs = pairs.sort_values("similarity", ascending=False, kind="stable")
+    rows = []
+    for row in pairs.head(MAX_TABLE_ROWS).to_dict("records"):
+        rows.append({
+            "report_a": labels.get(str(row.get("report_a")), cell_text(row.get("report_a"))),
+            "report_b": labels.get(str(row.get("report_b")), cell_text(row.get("report_b"))),
+            "similarity": cell_text(row.get("similarity")),
+            "shared_chars": cell_text(row.get("shared_chars")),
+            "sample": _clip(cell_text(row.get("sample")), 300),
+        })
+    return {"rows": rows, "total": len(pairs)}
+
+
+def _clip(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[:max_chars] + "…"
+
+
+def _evidence(metrics: pd.DataFrame, reports: pd.DataFrame, labels: dict[str, str]) -> dict[str, Any]:
+    """Metric rows, each with the report text around its evidence span split for highlighting."""
+    texts: dict[str, str] = {}
+    if "text" in reports.columns and "report_id" in reports.columns:
+        texts = {str(rid): text for rid, text in zip(reports["report_id"], reports["text"]) if isinstance(text, str)}
+    items = []
+    for number, row in enumerate(metrics.head(MAX_EVIDENCE).to_dict("records"), start=1):
+        report_id = str(row.get("report_id"))
+        items.append({
+            "n": number,
+            "report": labels.get(report_id, report_id),
+            "category": METRIC_LABELS.get(str(row.get("category")), cell_text(row.get("category"))),
+            "value": _value_text(row),
+            "level": _LEVEL_LABELS.get(str(row.get("level")), cell_text(row.get("level"))),
+            "evidence": cell_text(row.get("evidence")),
+            "context": _context(texts.get(report_id), row.get("start"), row.get("end")),
+        })
+    return {"rows": items, "total": len(metrics), "cap": MAX_EVIDENCE}
+
+
+def _value_text(row: dict[str, Any]) -> str:
+    value, value_max = cell_text(row.get("value")), cell_text(row.get("value_max"))
+    text = f"{value}–{value_max}" if value and value_max and value_max != value else value
+    if not _is_missing(row.get("period")):
+        period = _PERIOD_LABELS.get(str(row.get("period")), cell_text(row.get("period")))
+        text = f"{text} 每{period}{cell_text(row.get('times_per_period'))}次".strip()
+    if not text:  # 多次, 若干: a count the text does not give
+        return f"{cell_text(row.get('qualifier'))}（未给出数量）".lstrip()
+    approx = row.get("approx")
+    return f"≈{text}" if not _is_missing(approx) and bool(approx) else text
+
+
+def _context(text: str | None, start: Any, end: Any) -> dict[str, str] | None:
+    """Text before, inside and after the span [start, end), ~CONTEXT_CHARS each side; None if unusable."""
+    if text is None or _is_missing(start) or _is_missing(end):
+        return None
+    start, end = int(start), int(end)
+    if not 0 <= start <= end <= len(text):
+        return None
+    left = max(0, start - CONTEXT_CHARS)
+    right = min(len(text), end + CONTEXT_CHARS)
+    return {
+        "before": ("…" if left > 0 else "") + text[left:start],
+        "mark": text[start:end],
+        "after": text[end:right] + ("…" if right < len(text) else ""),
+    }

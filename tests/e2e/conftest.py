@@ -1,0 +1,34 @@
+"""Session fixtures for end-to-end tests: the seeds and the bundled corpus analysed once each."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO.parent / "shared" / "seeds"
+CORPUS = REPO / "corpus"
+
+
+def run_cli(*args: str):
+    """Invoke the reportmine CLI in-process and return the click Result."""
+    from reportmine.cli.app import app
+
+    return CliRunner().invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def seeds_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("seeds-out")
+    result = run_cli("analyze", SEEDS, "-o", out, "--workers", "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def corpus_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("corpus-out")
+    result = run_cli("analyze", CORPUS, "-o", out, "--workers", "2", "--quiet")
+    assert result.exit_code == 0, result.output
+    return out

@@ -1,0 +1,177 @@
+"""The CLI end to end: help texts, analyze on the seeds and on bad input, inspect, compare, kwic."""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportmine.output import read_table
+
+from .conftest import SEEDS, run_cli
+
+
+def test_every_command_has_help_text():
+    from reportmine.cli.app import app
+
+    names = [command.name for command in app.registered_commands]
+    assert set(names) == {"analyze", "inspect", "evaluate", "compare", "kwic"}
+    for name in names:
+        result = run_cli(name, "--help")
+        assert result.exit_code == 0
+        assert len(result.output) > 200, name
+    assert "reportmine" in run_cli("--help").output
+
+
+def test_python_dash_m_works():
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "reportmine", "--version"], capture_output=True, text=True, check=True)
+    assert completed.stdout.startswith("reportmine ")
+
+
+def test_seeds_give_four_reports_with_titles(seeds_out: Path):
+    reports = read_table(seeds_out, "reports")
+    assert reports["title"].tolist() == [
+        "学校校本研修工作总结报告",
+        "小学校本研训项目工作总结1",
+        "小学校本研训项目工作总结2",
+        "小学校本研训项目工作总结3",
+    ]
+    assert reports["part"].tolist() == [1, 1, 2, 3]
+    assert (seeds_out / "reports.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    for name in ("reportmine.xlsx", "run.json", "report.html", "metrics.parquet", "sections.csv"):
+        assert (seeds_out / name).exists(), name
+    run = json.loads((seeds_out / "run.json").read_text(encoding="utf-8"))
+    assert run["counts"]["reports"] == 4 and run["version"]
+
+
+def test_offsets_point_at_evidence(seeds_out: Path):
+    reports = read_table(seeds_out, "reports").set_index("report_id")
+    metrics = read_table(seeds_out, "metrics")
+    assert len(metrics) > 10
+    for row in metrics.itertuples():
+        text = (seeds_out / reports.loc[row.report_id, "text_file"]).read_text(encoding="utf-8")
+        assert text[int(row.start):int(row.end)] == row.evidence
+
+
+def _bad_folder(root: Path) -> Path:
+    folder = root / "mixed"
+    folder.mkdir()
+    shutil.copy(SEEDS / "000_1a97207371f7c8aa.txt", folder / "good.txt")
+    (folder / "random.txt").write_bytes(bytes(random.Random(3).randrange(256) for _ in range(4000)))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 this is not really a docx")
+    (folder / "notes.xyz").write_text("不是报告", encoding="utf-8")
+    return folder
+
+
+def test_bad_input_exits_1_and_accounts_for_every_file(tmp_path: Path):
+    folder = _bad_folder(tmp_path)
+    out = tmp_path / "out"
+    result = run_cli("analyze", folder, "-o", out, "--workers", "1", "--quiet", "--no-pictures")
+    assert result.exit_code == 1
+    reports = read_table(out, "reports")
+    errors = read_table(out, "errors")
+    accounted = set(reports["path"]) | set(errors["path"])
+    assert accounted == {"good.txt", "random.txt", "empty.txt", "broken.docx", "notes.xyz"}
+    assert reports["path"].tolist() == ["good.txt"]
+    stages = dict(zip(errors["path"], errors["stage"]))
+    assert stages["notes.xyz"] == "skip"
+    assert all(stages[name] != "skip" for name in ("random.txt", "empty.txt", "broken.docx"))
+    assert all(len(message) > 10 for message in errors["error"])
+
+
+def test_only_skipped_files_do_not_fail_the_run(tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEEDS / "000_1a97207371f7c8aa.txt", folder / "a.txt")
+    (folder / "picture.png").write_bytes(b"\x89PNG\r\n")
+    result = run_cli("analyze", folder, "-o", tmp_path / "out", "--workers", "1", "--quiet", "--no-pictures")
+    assert result.exit_code == 0
+
+
+def test_missing_input_is_a_usage_error(tmp_path: Path):
+    result = run_cli("analyze", tmp_path / "nope", "-o", tmp_path / "out", "--quiet")
+    assert result.exit_code == 2
+
+
+def test_encodings_give_identical_text(tmp_path: Path):
+    text = (SEEDS / "000_1a97207371f7c8aa.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "enc"
+    folder.mkdir()
+    for encoding, name in (("utf-8", "u8.txt"), ("gb18030", "gb.txt"), ("utf-16", "u16.txt"), ("utf-8-sig", "bom.txt")):
+        (folder / name).write_bytes(text.encode(encoding))
+    out = tmp_path / "out"
+    assert run_cli("analyze", folder, "-o", out, "--workers", "1", "--quiet", "--no-pictures").exit_code == 0
+    reports = read_table(out, "reports")
+    texts = {(out / name).read_text(encoding="utf-8") for name in reports["text_file"]}
+    assert len(texts) == 1 and reports["n_chars"].nunique() == 1
+    assert set(reports["encoding"]) == {"utf-8", "gb18030", "utf-16-le", "utf-8-sig"}
+
+
+def test_runs_are_byte_identical(tmp_path: Path):
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        assert run_cli("analyze", SEEDS, "-o", out, "--workers", "1", "--quiet", "--no-cache").exit_code == 0
+        digests.append({
+            path.relative_to(out).as_posix(): hashlib.sha1(path.read_bytes()).hexdigest()
+            for path in sorted(out.rglob("*")) if path.is_file() and path.name != "run.json" and ".cache" not in path.parts
+        })
+    assert digests[0] == digests[1]
+    assert any(name.endswith(".png") for name in digests[0])
+
+
+def test_cache_reprocesses_only_new_files(tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEEDS / "000_1a97207371f7c8aa.txt", folder / "a.txt")
+    shutil.copy(SEEDS / "002_a7e4325be9bd9d85.txt", folder / "b.txt")
+    out = tmp_path / "out"
+    args = ("analyze", folder, "-o", out, "--workers", "1", "--quiet", "--no-pictures")
+    assert run_cli(*args).exit_code == 0
+    first = read_table(out, "metrics")
+    (folder / "c.txt").write_text((SEEDS / "000_1a97207371f7c8aa.txt").read_text(encoding="utf-8").replace("我校", "本校"), encoding="utf-8")
+    assert run_cli(*args).exit_code == 0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["files_from_cache"] == 2 and run["counts"]["reports"] == 5
+    again = read_table(out, "metrics")
+    assert len(again) > len(first)
+    assert run_cli(*args, "--no-cache").exit_code == 0
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["files_from_cache"] == 0
+
+
+def test_inspect_json_lists_three_reports_of_the_compilation():
+    result = run_cli("inspect", SEEDS / "002_a7e4325be9bd9d85.txt", "--json")
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    assert [report["title"] for report in payload] == [f"小学校本研训项目工作总结{n}" for n in (1, 2, 3)]
+    assert [sum(s["depth"] == 1 for s in report["sections"]) for report in payload] == [4, 8, 6]
+
+
+def test_inspect_prints_tree_and_evidence():
+    result = run_cli("inspect", SEEDS / "000_1a97207371f7c8aa.txt")
+    assert result.exit_code == 0
+    assert "转变思想" in result.output and "problems" in result.output and "县级公开教学一次" in result.output
+
+
+def test_compare_writes_tables_with_chinese_labels(seeds_out: Path):
+    result = run_cli("compare", seeds_out, "--by", "school", "--table", "metrics", "--labels", "zh")
+    assert result.exit_code == 0
+    written = pd.read_csv(seeds_out / "compare_metrics_by_school.csv", encoding="utf-8-sig")
+    assert "学校" in written.columns and "(all)" in written["学校"].astype(str).tolist()
+    assert (seeds_out / "compare_metrics_by_school.xlsx").exists()
+
+
+def test_kwic_finds_small_class_teaching(seeds_out: Path):
+    result = run_cli("kwic", "小班化", seeds_out, "--json")
+    assert result.exit_code == 0
+    lines = json.loads(result.output)
+    assert len(lines) >= 10
+    assert all(line["keyword"] == "小班化" for line in lines)

@@ -1,0 +1,92 @@
+"""Writing tables: CSV with BOM, formula neutralisation, Parquet, XLSX, atomic and deterministic writes."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportmine import output
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+        ("+86 577 1234", "'+86 577 1234"),
+        ("-1+2", "'-1+2"),
+        ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
+        ("县级公开课16节", "县级公开课16节"),
+        ("", ""),
+        (16, 16),
+    ],
+)
+def test_neutralize_cell(cell, expected):
+    assert output.neutralize_cell(cell) == expected
+
+
+def test_csv_has_bom_and_neutral_formulas(tmp_path: Path):
+    frame = pd.DataFrame({"evidence": ["=HYPERLINK(\"http://x\",\"点我\")", "上了县公开课16节"], "value": [1, 16]})
+    target = tmp_path / "metrics.csv"
+    output.write_csv(frame, target)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "上了县公开课16节" in text
+    assert output.read_table(tmp_path, "metrics")["evidence"].tolist() == frame["evidence"].tolist()
+
+
+def test_xlsx_cells_are_not_formulas(tmp_path: Path):
+    import openpyxl
+
+    frame = pd.DataFrame({"text": ["=1+1", "@SUM(1)", "正常文本"]})
+    target = tmp_path / "book.xlsx"
+    output.write_xlsx({"shortcomings": frame}, target)
+    sheet = openpyxl.load_workbook(target)["shortcomings"]
+    values = [sheet.cell(row=row, column=1).value for row in range(2, 5)]
+    assert values == ["'=1+1", "'@SUM(1)", "正常文本"]
+    assert all(sheet.cell(row=row, column=1).data_type == "s" for row in range(2, 5))
+
+
+def test_parquet_keeps_values_untouched(tmp_path: Path):
+    frame = pd.DataFrame({"text": ["=1+1"], "tokens": [["公开课", "教研"]]})
+    output.write_parquet(frame, tmp_path / "t.parquet")
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    assert back.loc[0, "text"] == "=1+1"
+    assert back.loc[0, "tokens"] == '["公开课", "教研"]'
+
+
+def test_write_tables_is_byte_identical_across_runs(tmp_path: Path):
+    tables = {"reports": pd.DataFrame({"report_id": ["a#1"], "title": ["校本研修总结"]}), "errors": pd.DataFrame({"path": [], "stage": [], "error": []})}
+    digests = []
+    for run in ("one", "two"):
+        written = output.write_tables(tables, tmp_path / run)
+        digests.append({path.name: hashlib.sha1(path.read_bytes()).hexdigest() for path in written})
+    assert digests[0] == digests[1]
+    assert set(digests[0]) == {"reports.csv", "reports.parquet", "errors.csv", "errors.parquet", "reportmine.xlsx"}
+
+
+def test_atomic_write_leaves_old_table_when_interrupted(tmp_path: Path):
+    target = tmp_path / "metrics.csv"
+    output.write_csv(pd.DataFrame({"value": [1]}), target)
+    before = target.read_bytes()
+
+    class Interrupted(Exception):
+        pass
+
+    with pytest.raises(Interrupted):
+        with output.atomic_path(target, suffix=".csv") as temporary:
+            temporary.write_text("value\n2\n3", encoding="utf-8")
+            raise Interrupted
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.csv"]
+
+
+def test_write_texts_removes_stale_files(tmp_path: Path):
+    reports = pd.DataFrame({"report_id": ["a#1", "b#1"], "text": ["甲", "乙"]})
+    output.write_texts(reports, tmp_path)
+    names = output.write_texts(reports.iloc[:1], tmp_path)
+    assert names.tolist() == ["texts/000001.txt"]
+    assert sorted(p.name for p in (tmp_path / "texts").iterdir()) == ["000001.txt"]

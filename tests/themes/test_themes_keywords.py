@@ -1,0 +1,87 @@
+"""Tests for reportmine.themes.keywords: TF-IDF, keyness (G², χ²) and ordering."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from reportmine.errors import InputError
+from reportmine.themes.keywords import KEYWORD_COLUMNS, keywords
+
+DOCS = pd.DataFrame({
+    "report_id": ["a", "b", "c"],
+    "school": ["永安小学", "永安小学", "桥头小学"],
+    "year": [2020.0, 2021.0, np.nan],
+    "tokens": [
+        ["小班化", "小班化", "小班化", "课堂", "评价"],
+        ["小班化", "课堂", "师徒结对"],
+        ["游戏", "游戏", "课堂", "观察", "评价"],
+    ],
+})
+
+
+def _williams_g2(a: float, b: float, c: float, d: float) -> float:
+    table = np.array([[a, b], [c, d]])
+    g2 = chi2_contingency(table, correction=False, lambda_="log-likelihood").statistic
+    n = table.sum()
+    q = 1 + (n / (a + b) + n / (c + d) - 1) * (n / (a + c) + n / (b + d) - 1) / (6 * n)
+    return g2 / q
+
+
+def test_columns_and_groups() -> None:
+    table = keywords(DOCS, by="school", top_n=3)
+    assert list(table.columns) == KEYWORD_COLUMNS
+    assert table["group_by"].unique().tolist() == ["school"]
+    assert table["group"].unique().tolist() == ["桥头小学", "永安小学"]
+    assert table.groupby("group").size().max() <= 3
+
+
+def test_keyness_matches_reference_formulas() -> None:
+    table = keywords(DOCS, by="school", top_n=10).set_index(["group", "term"])
+    row = table.loc[("永安小学", "小班化")]
+    # 2 × 2: 小班化 in 永安 (4) / rest (0); other terms in 永安 (4) / rest (5)
+    a, b, c, d = 4, 0, 4, 5
+    assert row["count"] == 4
+    assert row["keyness"] == pytest.approx(_williams_g2(a, b, c, d), rel=1e-4)
+    assert row["log_likelihood"] == pytest.approx(abs(row["keyness"]))
+    assert row["chi2"] == pytest.approx(chi2_contingency([[a, b], [c, d]], correction=True).statistic, rel=1e-4)
+    # a term the group uses less than the rest has negative keyness
+    assert table.loc[("永安小学", "评价"), "keyness"] < 0
+    assert table.loc[("永安小学", "评价"), "chi2"] <= 0
+
+
+def test_ranking_is_by_keyness_and_deterministic() -> None:
+    table = keywords(DOCS, by="school", top_n=10)
+    for _, group in table.groupby("group", sort=False):
+        assert group["keyness"].is_monotonic_decreasing
+    assert table.equals(keywords(DOCS.sample(frac=1, random_state=1), by="school", top_n=10))
+
+
+def test_year_labels_and_unknown_last() -> None:
+    table = keywords(DOCS, by="year", top_n=2)
+    assert table["group"].unique().tolist() == ["2020", "2021", "(unknown)"]
+
+
+def test_single_group_ranks_by_tfidf() -> None:
+    table = keywords(DOCS.assign(all="全部"), by="all", top_n=3)
+    assert (table["keyness"] == 0).all()
+    assert table["term"].tolist()[0] in {"小班化", "课堂"}
+    assert table["tfidf"].is_monotonic_decreasing
+
+
+def test_per_report_on_seeds(seed_token_docs: pd.DataFrame) -> None:
+    table = keywords(seed_token_docs, top_n=15)
+    assert set(table["group"]) == set(seed_token_docs["report_id"])
+    assert (table.groupby("group").size() == 15).all()
+    assert not math.isnan(table["keyness"].sum())
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(InputError):
+        keywords(DOCS, by="region")
+    with pytest.raises(InputError):
+        keywords(DOCS, top_n=0)
+    assert keywords(DOCS.assign(tokens=[[], [], []])).empty

@@ -1,0 +1,99 @@
+"""Tests of reportmine.viz.charts: files per chart and format, determinism, CJK glyphs, empty tables."""
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from types import SimpleNamespace
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from reportmine.errors import InputError
+from reportmine.viz.charts import _code_shares, _metric_sums, _topic_means, group_label, write_charts
+
+CHART_NAMES = ["metrics_by_school", "metrics_by_year", "code_prevalence", "topic_trends"]
+
+
+@pytest.fixture(scope="module")
+def charts(analysis, tmp_path_factory):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = write_charts(analysis, tmp_path_factory.mktemp("charts"))
+    return paths, [str(w.message) for w in caught]
+
+
+def test_every_chart_in_png_and_svg(charts):
+    paths, _ = charts
+    assert [path.name for path in paths] == [f"{name}.{fmt}" for name in CHART_NAMES for fmt in ("png", "svg")]
+    assert all(path.parent.name == "charts" and path.stat().st_size > 1000 for path in paths)
+
+
+def test_no_glyph_is_missing_from_the_font(charts):
+    _, messages = charts
+    assert not [m for m in messages if "missing from" in m or "Glyph" in m]
+
+
+def test_charts_are_byte_identical_across_runs(analysis, charts, tmp_path):
+    paths, _ = charts
+    again = write_charts(analysis, tmp_path)
+    assert [path.read_bytes() for path in again] == [path.read_bytes() for path in paths]
+
+
+def test_files_carry_no_date_or_software_stamp(charts):
+    paths, _ = charts
+    svg = next(path for path in paths if path.suffix == ".svg").read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg
+    png = next(path for path in paths if path.suffix == ".png").read_bytes()
+    assert b"Software" not in png
+
+
+def test_caller_rc_params_are_left_alone(analysis, tmp_path):
+    before = (matplotlib.rcParams["font.family"], matplotlib.rcParams["axes.unicode_minus"])
+    write_charts(analysis, tmp_path, formats=("png",))
+    assert (matplotlib.rcParams["font.family"], matplotlib.rcParams["axes.unicode_minus"]) == before
+
+
+def test_empty_tables_skip_every_chart(empty_analysis, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="reportmine.viz.charts"):
+        assert write_charts(empty_analysis, tmp_path) == []
+    assert "skipped" in caplog.text
+
+
+def test_metric_sums_fall_back_to_metrics_table(analysis):
+    fallback = SimpleNamespace(**{**vars(analysis), "compare_metrics": analysis.compare_metrics.head(0)})
+    sums = _metric_sums(fallback).set_index(["school", "year"])
+    assert sums.loc[("实验/小学", "2020"), "open_lesson"] == 80
+    assert sums.loc[("(未知)", "(未知)"), "research_activity"] == 2
+
+
+def test_metric_sums_from_compare_table_drop_margins(analysis):
+    sums = _metric_sums(analysis)
+    assert "(all)" not in set(sums["school"]) and sums["open_lesson"].sum() == 82
+    assert "open_lesson_per_report" not in sums.columns
+
+
+def test_code_shares_count_reports_without_codes(analysis):
+    shares = _code_shares(analysis)
+    assert set(shares.index) == {"城堡小学", "实验小学", "实验/小学", "(未知)"}
+    assert ((shares >= 0) & (shares <= 1)).all().all()
+
+
+def test_topic_means_per_year(analysis):
+    means = _topic_means(analysis)
+    assert list(means.index) == ["2019", "2020"]
+    assert means.loc["2019", "1: 教师培训"] == pytest.approx(0.8)
+
+
+def test_unknown_format_is_rejected(analysis, tmp_path):
+    with pytest.raises(InputError, match="format"):
+        write_charts(analysis, tmp_path, formats=("gif",))
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, "(未知)"), (math.nan, "(未知)"), (pd.NA, "(未知)"), ("  ", "(未知)"),
+    (2020.0, "2020"), ("2020", "2020"), (2019, "2019"), ("实验小学", "实验小学"), ("(all)", "(all)"),
+])
+def test_group_label(value, expected):
+    assert group_label(value) == expected

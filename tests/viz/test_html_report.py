@@ -1,0 +1,181 @@
+"""Tests of reportmine.viz.html_report: sections, escaping, no external resources, evidence anchors."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import reportmine.viz.html_report as html_report
+from reportmine.viz.charts import write_charts
+from reportmine.viz.html_report import write_html_report
+from reportmine.viz.wordclouds import write_wordclouds
+
+XSS_SCRIPT = "<script>alert(1)</script>"  # the same strings conftest.build_analysis(hostile=True) plants
+SECTION_IDS = ["overview", "compare", "charts", "wordclouds", "shortcomings", "near-duplicates", "topics",
+               "metrics", "errors"]
+_EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+
+
+class _PageParser(HTMLParser):
+    """Collects tags, attributes, ids, <mark> texts and inline styles of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []
+        self.marks: list[str] = []
+        self.styles: list[str] = []
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._open.append(tag)
+        self.attributes.extend((tag, name, value or "") for name, value in attrs)
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if self._open and self._open[-1] == "mark":
+            self.marks.append(data)
+        if self._open and self._open[-1] == "style":
+            self.styles.append(data)
+
+    def values(self, name: str) -> list[str]:
+        return [value for _tag, attribute, value in self.attributes if attribute == name]
+
+
+def _parse(page: str) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+@pytest.fixture(scope="module")
+def pictures(hostile_analysis, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pictures")
+    charts = write_charts(hostile_analysis, out, formats=("png", "svg"))
+    clouds = write_wordclouds(hostile_analysis, out, width=300, height=200, max_words=30)
+    return charts, clouds
+
+
+@pytest.fixture(scope="module")
+def hostile_page(hostile_analysis, pictures, tmp_path_factory):
+    charts, clouds = pictures
+    path = write_html_report(hostile_analysis, tmp_path_factory.mktemp("html") / "report.html",
+                             charts=charts, wordclouds=clouds, title="测试" + XSS_SCRIPT)
+    return path.read_text(encoding="utf-8")
+
+
+def test_report_text_is_escaped(hostile_page):
+    assert "<script>alert" not in hostile_page
+    assert "<img src=x" not in hostile_page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile_page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in hostile_page
+    parsed = _parse(hostile_page)
+    assert "script" not in parsed.tags
+    assert not [name for name in parsed.values("onerror")]
+    assert not [name for _tag, name, _value in parsed.attributes if name.startswith("on")]
+
+
+def test_page_requests_nothing_from_outside(hostile_page):
+    parsed = _parse(hostile_page)
+    sources = parsed.values("src")
+    assert sources and all(src.startswith("data:image/png;base64,") for src in sources)
+    assert all(href.startswith("#") for href in parsed.values("href"))
+    assert not [value for value in parsed.values("src") + parsed.values("href") if _EXTERNAL.match(value)]
+    style = "".join(parsed.styles)
+    assert re.findall(r"url\(\s*['\"]?([a-z]+:)?", style) == ["data:"]  # the embedded font only
+    assert not {"link", "iframe", "object", "embed", "base"} & set(parsed.tags)
+
+
+def test_page_embeds_a_font_with_every_character_it_shows(hostile_page):
+    from fontTools.ttLib import TTFont
+    import base64
+    import io
+
+    encoded = re.search(r'url\("data:font/woff;base64,([A-Za-z0-9+/=]+)"\)', hostile_page).group(1)
+    font = TTFont(io.BytesIO(base64.b64decode(encoded)))
+    text = re.sub(r"data:[^\"]+", "", hostile_page)
+    covered = set(font.getBestCmap())
+    assert {ch for ch in set(text) if not ch.isspace() and ord(ch) not in covered} == set()
+
+
+def test_page_has_every_section(hostile_page):
+    ids = _parse(hostile_page).values("id")
+    assert [i for i in ids if i in SECTION_IDS] == SECTION_IDS
+
+
+def test_charts_embedded_once_and_wordclouds_all(hostile_page, pictures):
+    charts, clouds = pictures
+    images = _parse(hostile_page).values("src")
+    assert len(images) == len(charts) // 2 + len(clouds)
+
+
+def test_each_metric_links_to_its_highlighted_evidence(hostile_page, hostile_analysis):
+    parsed = _parse(hostile_page)
+    metrics = hostile_analysis.metrics
+    anchors = [i for i in parsed.values("id") if i.startswith("ev-")]
+    assert anchors == [f"ev-{n}" for n in range(1, len(metrics) + 1)]
+    assert set(parsed.values("href")) >= {f"#{anchor}" for anchor in anchors}
+    texts = dict(zip(hostile_analysis.reports["report_id"], hostile_analysis.reports["text"]))
+    expected = [texts[row.report_id][row.start:row.end] for row in metrics.itertuples()]
+    assert parsed.marks == expected
+
+
+def test_overview_counts_and_unknown_groups(hostile_page):
+    assert "(未知)" in hostile_page
+    assert re.search(r"<b>4</b>报告", hostile_page) and re.search(r"<b>1</b>错误", hostile_page)
+
+
+def test_shortcomings_grouped_with_counts(hostile_page):
+    assert re.search(r"<h3>观念 <span class=\"meta\">1 条</span></h3>", hostile_page)
+    assert "(未分类)" in hostile_page
+
+
+def test_output_is_deterministic(hostile_analysis, pictures, tmp_path):
+    charts, clouds = pictures
+    first = write_html_report(hostile_analysis, tmp_path / "a.html", charts=charts, wordclouds=clouds,
+                              embed_font=False)
+    second = write_html_report(hostile_analysis, tmp_path / "b.html", charts=charts, wordclouds=clouds,
+                               embed_font=False)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_evidence_is_capped_and_says_so(analysis, tmp_path, monkeypatch):
+    monkeypatch.setattr(html_report, "MAX_EVIDENCE", 2)
+    page = write_html_report(analysis, tmp_path / "r.html", embed_font=False).read_text(encoding="utf-8")
+    assert [i for i in _parse(page).values("id") if i.startswith("ev-")] == ["ev-1", "ev-2"]
+    assert f"共 {len(analysis.metrics)} 条" in page
+
+
+def test_bad_offsets_show_evidence_without_context(analysis, tmp_path):
+    broken = analysis.metrics.assign(start=10**9, end=10**9 + 3)
+    analysis_copy = type(analysis)(**{**vars(analysis), "metrics": broken})
+    page = write_html_report(analysis_copy, tmp_path / "r.html", embed_font=False).read_text(encoding="utf-8")
+    assert page.count("原文位置不可用") == len(broken)
+
+
+def test_empty_analysis_renders(empty_analysis, tmp_path):
+    page = write_html_report(empty_analysis, tmp_path / "empty.html", embed_font=False).read_text(encoding="utf-8")
+    parsed = _parse(page)
+    assert [i for i in parsed.values("id") if i in SECTION_IDS] == SECTION_IDS
+    assert "未提取到指标" in page and "没有图表" in page and "<b>0</b>报告" in page
+
+
+def test_tables_without_report_text_still_render(analysis, tmp_path):
+    reports = analysis.reports.drop(columns=["text", "school", "year"])
+    bare = type(analysis)(**{**vars(analysis), "reports": reports})
+    page = write_html_report(bare, tmp_path / "r.html", embed_font=False).read_text(encoding="utf-8")
+    assert "原文位置不可用" in page
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, ""), (float("nan"), ""), (3.0, "3"), (0.83125, "0.831"), (True, "是"),
+    (["培训", "教师"], "培训、教师"), ("<b>", "<b>"),  # escaping is the template's job, not this one's
+])
+def test_cell_text(value, expected):
+    assert html_report.cell_text(value) == expected

@@ -1,0 +1,89 @@
+"""Tests of reportmine.viz.wordclouds: files per group, safe names, drawable words, determinism."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from PIL import Image
+
+from reportmine.errors import InputError
+from reportmine.viz.fonts import find_cjk_font, missing_glyphs
+from reportmine.viz.wordclouds import _frequencies, render_wordcloud, safe_file_stem, write_wordclouds
+
+SMALL = {"width": 400, "height": 300, "max_words": 60}
+
+
+@pytest.fixture(scope="module")
+def clouds(analysis, tmp_path_factory):
+    return write_wordclouds(analysis, tmp_path_factory.mktemp("clouds"), **SMALL)
+
+
+def test_one_cloud_per_corpus_year_and_school(clouds):
+    names = [path.name for path in clouds]
+    assert names == [
+        "corpus.png", "year_(未知).png", "year_2019.png", "year_2020.png",
+        "school_(未知).png", "school_城堡小学.png", "school_实验_小学.png", "school_实验小学.png",
+    ]
+    for path in clouds:
+        assert path.parent.name == "wordclouds"
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.size == (400, 300)
+
+
+def test_clouds_are_byte_identical_across_runs(analysis, clouds, tmp_path):
+    again = write_wordclouds(analysis, tmp_path, **SMALL)
+    assert [path.read_bytes() for path in again] == [path.read_bytes() for path in clouds]
+
+
+def test_by_selects_groupings(analysis, tmp_path):
+    paths = write_wordclouds(analysis, tmp_path, by=("year",), **SMALL)
+    assert [path.name for path in paths] == ["year_(未知).png", "year_2019.png", "year_2020.png"]
+
+
+def test_unknown_grouping_is_rejected(analysis, tmp_path):
+    with pytest.raises(InputError, match="grouping"):
+        write_wordclouds(analysis, tmp_path, by=("region",))
+
+
+def test_every_drawn_word_has_glyphs_in_the_font(analysis):
+    font = find_cjk_font()
+    tokens = [token for token_list in analysis.tokens.values() for token in token_list]
+    cloud = render_wordcloud(_frequencies([tokens], font, 2), font_path=font, **SMALL)
+    drawn = "".join(word for (word, _count), *_rest in cloud.layout_)
+    assert drawn
+    assert missing_glyphs(font, drawn) == set()
+
+
+def test_words_the_font_cannot_draw_are_left_out():
+    frequencies = _frequencies([["教研😀", "教研", "教研", "课", "，，"]], find_cjk_font(), 2)
+    assert frequencies == {"教研": 2}
+
+
+def test_ties_are_ordered_by_word_not_input_order():
+    font = find_cjk_font()
+    assert list(_frequencies([["学校", "教师"]], font, 2)) == list(_frequencies([["教师", "学校"]], font, 2))
+    assert Counter(_frequencies([["学校", "教师", "教师"]], font, 2)) == {"教师": 2, "学校": 1}
+
+
+def test_empty_analysis_writes_nothing(empty_analysis, tmp_path):
+    assert write_wordclouds(empty_analysis, tmp_path, **SMALL) == []
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("实验小学", "实验小学"),
+    ("实验/小学", "实验_小学"),
+    ("..\\..\\etc/passwd", "etc_passwd"),
+    ('a:b*c?"d<e>f|g', "a_b_c_d_e_f_g"),
+    ("  ", "_"),
+    ("第一 中学", "第一_中学"),
+])
+def test_safe_file_stem(name, expected):
+    assert safe_file_stem(name) == expected
+
+
+def test_names_that_clash_after_cleaning_get_distinct_files():
+    from reportmine.viz.wordclouds import _file_name
+
+    used: set[str] = set()
+    first, second = _file_name("school", "实验/小学", used), _file_name("school", "实验:小学", used)
+    assert first == "school_实验_小学.png" and second.startswith("school_实验_小学_") and second != first
