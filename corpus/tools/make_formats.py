@@ -65,7 +65,23 @@ def make_docx(lines: list[str], out: Path) -> None:
         if i == 0 or (HEADING.match(line) and len(line) <= 30):
             run.bold = True
     flush_table()
-    doc.save(out)
+    _save_reproducible(doc, out)
+
+
+def _save_reproducible(doc, out: Path) -> None:
+    """Save a python-docx document with fixed zip timestamps (same bytes every run)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    buf.seek(0)
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2023, 1, 15, 8, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, zin.read(item.filename))
 
 
 def make_pdf(lines: list[str], out: Path) -> None:
@@ -75,11 +91,11 @@ def make_pdf(lines: list[str], out: Path) -> None:
     font = Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf"
     pdf = FPDF(format="A4")
     pdf.set_creation_date(__import__("datetime").datetime(2023, 7, 5, 9, 0, 0))
-    pdf.set_margins(20, 20, 20)
+    pdf.set_margins(18, 20, 18)
     pdf.add_font("SimHei", "", str(font))
     pdf.add_page()
     for i, line in enumerate(lines):
-        pdf.set_font("SimHei", size=16 if i == 0 else 11)
+        pdf.set_font("SimHei", size=16 if i == 0 else 10)
         pdf.multi_cell(0, 8 if i == 0 else 6.5, line, align="C" if i == 0 else "L",
                        new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)

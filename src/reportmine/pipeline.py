@@ -320,21 +320,16 @@ def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[File
 
 
 def _apply_user_metadata(results: list[ReportResult], root: Path, settings: AnalyzeOptions) -> None:
-    from reportmine.ingest.metadata import apply_metadata, load_meta_table, match_pattern
+    from reportmine.ingest.corpus import attach_metadata, find_meta_file
+    from reportmine.ingest.metadata import load_meta_table
 
-    meta_path = settings.meta
-    base = root if root.is_dir() else root.parent
-    if meta_path is None and (base / "metadata.csv").exists():
-        meta_path = base / "metadata.csv"
-    meta_table = load_meta_table(meta_path) if meta_path else {}
-    for index, result in enumerate(results):
-        report = result.report
-        pattern_fields = match_pattern(settings.pattern, report.path) if settings.pattern else None
-        meta_row = meta_table.get(report.path)
-        if meta_row or pattern_fields:
-            results[index] = replace(
-                result, report=apply_metadata(report, meta_row=meta_row, pattern_fields=pattern_fields)
-            )
+    meta_path = settings.meta or find_meta_file(root)
+    table = load_meta_table(meta_path) if meta_path else {}
+    if not table and not settings.pattern:
+        return
+    reports = attach_metadata([result.report for result in results], table=table, pattern=settings.pattern)
+    for index, report in enumerate(reports):
+        results[index] = replace(results[index], report=report)
 
 
 # --------------------------------------------------------------------------- tables

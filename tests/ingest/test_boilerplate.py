@@ -47,6 +47,7 @@ def test_single_report_is_untouched(seed_000):
         "免责声明：本站部分内容来源于网络。",
         "【工作总结】【工作计划】【心得体会】",
         "当前位置：首页 > 工作总结",
+        "以下是小編為大家整理的學校工作總結，供大家參考借鑒。",  # a traditional-character site
     ],
 )
 def test_boilerplate_lines(line):

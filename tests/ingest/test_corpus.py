@@ -242,3 +242,11 @@ def test_meta_rows_per_part_and_parallel_style_reading(tmp_path, seeds_dir):
     rows = [(r.school, r.year, r.region, r.meta_source.get("school")) for r in attach_metadata(reports, table=table)]
     assert rows == [("整页学校", None, "永嘉县", "meta"), ("第二篇学校", 2015, "永嘉县", "meta"),
                     ("整页学校", None, "永嘉县", "meta")]
+
+
+def test_root_metadata_table_is_never_a_source_file(tmp_path, seed_000):
+    (tmp_path / "r.txt").write_text(seed_000, encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("path,school\nr.txt,某小学\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "metadata.csv").write_text("x", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_source_files(tmp_path)] == ["r.txt", "sub/metadata.csv"]

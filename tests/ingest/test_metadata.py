@@ -67,8 +67,20 @@ def test_title_year_wins_over_dateline():
         ("永嘉县教师发展中心2021年度工作总结", "正文。", "永嘉县教师发展中心", None),
         ("学校工作总结", "本学期我们开展了教研活动。\n永嘉县桥头镇中心小学\n2021年1月", "永嘉县桥头镇中心小学", "小学"),
         ("学校工作总结", "永嘉县实验中学\n本学期我们开展了教研活动。", "永嘉县实验中学", "初中"),
-        # "我校" / "农村小学" are never a school's name
-        ("学校校本研修工作总结报告", "我校是所普通的农村小学，相对城堡地区而言。", None, None),
+        # "我校" / "农村小学" are never a school's name; the opening still gives the stage
+        ("学校校本研修工作总结报告", "我校是所普通的农村小学，相对城堡地区而言。", None, "小学"),
+        ("金山縣第一高級中學2019學年校本研修工作總結", "正文。", "金山縣第一高級中學", "高中"),
+        ("金山一中数学教研组2020学年工作总结", "2020学年，数学组承担高一至高三36个班级的数学教学。", "金山一中", "高中"),
+        ("永嘉县第一中学工作总结", "正文。", "永嘉县第一中学", "初中"),
+        ("瓯北三小2021学年工作总结", "正文。", "瓯北三小", None),
+        ("高三年级组研训工作小结", "正文。", None, "高中"),
+        ("园本教研工作总结", "本学期，我园围绕班本课程开展园本教研。", None, "幼儿园"),
+        ("英语组工作总结", "本学期英语组11位老师认真落实新课标要求。", None, None),
+        ("数学组工作总结", "本学期七年级数学组围绕中考复习开展教研。", None, "初中"),
+        # offices and area-wide reports cover several schools: no stage
+        ("瓯江区教师发展中心2019年区域研训工作总结", "正文。", "瓯江区教师发展中心", None),
+        ("瓯江区北片小学2020学年片区联研工作总结", "北片教研片区由红桥小学、桐岭小学组成。", None, None),
+        ("瓯江区小学语文学科2021学年研训工作总结", "全区共有小学41所。", None, None),
         ("小学校本研训项目工作总结1", "本学年度我校组织全体教师。", None, "小学"),
         ("高中数学教研组工作总结", "正文。", None, "高中"),
         ("初中语文教研组工作总结", "正文。", None, "初中"),
@@ -80,7 +92,16 @@ def test_school_and_stage(title, text, school, stage):
 
 
 def test_seed_reports(seed_000):
-    assert infer_metadata("学校校本研修工作总结报告", seed_000) == {"school": None, "year": None, "stage": None}
+    assert infer_metadata("学校校本研修工作总结报告", seed_000) == {"school": None, "year": None, "stage": "小学"}
+
+
+def test_stage_follows_the_school_from_the_meta_file():
+    """A --meta school that is an office overrides the title's 小学 (an area-wide report)."""
+    report = Report(report_id="r.txt#1", path="r.txt", part=1, title="某区北片2020学年联研工作总结",
+                    text="某区北片2020学年联研工作总结\n我校是一所小学。")
+    assert apply_metadata(report).stage == "小学"
+    office = apply_metadata(report, meta_row={"school": "瓯江区教师发展中心"})
+    assert (office.school, office.stage, office.meta_source) == ("瓯江区教师发展中心", None, {"school": "meta", "year": "text"})
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ def _tops(text: str) -> list[tuple[str, str]]:
         ("(1)师德建设\n正文。\n(2)骨干引领\n正文。", [("(1)", "师德建设"), ("(2)", "骨干引领")]),
         ("①师德建设\n正文。\n②骨干引领\n正文。", [("①", "师德建设"), ("②", "骨干引领")]),
         ("第一部分 基本情况\n正文。\n第二部分 主要做法\n正文。", [("第一部分", "基本情况"), ("第二部分", "主要做法")]),
+        ("第一部分：基本情况\n正文。\n第二部分：主要做法\n正文。", [("第一部分", "基本情况"), ("第二部分", "主要做法")]),
         ("第一节 基本情况\n正文。\n第二节 主要做法\n正文。", [("第一节", "基本情况"), ("第二节", "主要做法")]),
         ("第一，加强学习\n正文。\n第二，注重实践\n正文。", [("第一，", "加强学习"), ("第二，", "注重实践")]),
         ("十一、营造氛围\n正文。", [("十一、", "营造氛围")]),
@@ -62,6 +63,14 @@ def test_full_width_and_traditional_forms(text: str, expected: list[tuple[str, s
          ["做法", "成效"]),
         # a report whose top level is （一）, with 一、 never used
         ("（一）做法\n1、备课\n正文。\n2、上课\n正文。\n（二）成效\n正文。", ["做法", "成效"]),
+        # a heading-like preamble list does not hold the 一、 sections that follow it
+        ("1、指导思想\n正文。\n2、工作目标\n正文。\n一、主要做法\n正文。\n二、存在问题\n正文。",
+         ["指导思想", "工作目标", "主要做法", "存在问题"]),
+        # unnumbered headings are the top level when the numbered lines are mere sentences
+        ("教研活动常态开展\n本学期我们把隔周的周五下午作为组内固定活动时间。\n不足之处\n"
+         "一、部分学生书写不规范，作文中语法错误较多，读写融合的效果还需时间检验；\n"
+         "二、听说训练的时间难以保证，受课时限制，口语训练多停留在课堂朗读；\n今后打算\n正文。",
+         ["教研活动常态开展", "不足之处", "今后打算"]),
     ],
 )
 def test_mixed_styles_rank_per_report(text: str, expected: list[str]) -> None:
@@ -148,6 +157,7 @@ def test_rules_list_is_not_a_section_at_any_depth() -> None:
         ("一、做法\n正文。\n欠缺之处：\n1、部分教师急于赶教学进度，而忽略了课堂教学资源的生成。\n后续推进思路：\n1、继续强化教师素质意识，强化理论学习。",
          [(1, "做法"), (2, "欠缺之处"), (2, "后续推进思路")]),
         ("主要做法\n正文很长的一段话。\n存在问题\n教师参与不够。", [(1, "主要做法"), (1, "存在问题")]),
+        ("【主要工作】\n正文很长的一段话。\n【不足与反思】\n教师参与不够。", [(1, "主要工作"), (1, "不足与反思")]),
     ],
 )
 def test_unnumbered_headings(text: str, expected: list[tuple[int, str]]) -> None:

@@ -77,6 +77,8 @@ def test_shortcomings_of_problems_sections(body: str, expected: list[str]) -> No
          ["部分教师参与积极性不高。", "缺乏专家引领。"]),
         ("综观一学年的工作，我们也有几点反思：第一，交流还不够深入；第二，部分教师热情不高。",
          ["交流还不够深入", "部分教师热情不高。"]),
+        ("回顾本学期，也存在一些不足：首先，常规习惯还需加强；其次，家园沟通方式单一；最后，区域材料投放不够丰富。",
+         ["常规习惯还需加强", "家园沟通方式单一", "区域材料投放不够丰富。"]),
     ],
 )
 def test_problem_passages_without_heading(passage: str, expected: list[str]) -> None:

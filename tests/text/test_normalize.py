@@ -88,6 +88,9 @@ def test_newlines_blank_lines_and_footers(raw, expected):
         ("时间:2020-12-02 14:13:09 总结 我要投稿了的那一些\n小学2020年校本研训项目工作总结范文",
          "时间:2020-12-02 14:13:09 总结 我要投稿了的那一些\n小学2020年校本研训项目工作总结范文"),
         ("欠缺之处：\n1、课堂教学中。", "欠缺之处：\n1、课堂教学中。"),
+        # a long title (no punctuation at all) is not a wrapped line
+        ("瓯江区晨光幼儿园2018学年第一学期园本研修工作总结\n本学期，我园园本研修工作围绕课程理念展开。",
+         "瓯江区晨光幼儿园2018学年第一学期园本研修工作总结\n本学期，我园园本研修工作围绕课程理念展开。"),
     ],
 )
 def test_paragraph_repair(raw, expected):

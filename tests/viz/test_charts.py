@@ -27,7 +27,8 @@ def charts(analysis, tmp_path_factory):
 def test_every_chart_in_png_and_svg(charts):
     paths, _ = charts
     assert [path.name for path in paths] == [f"{name}.{fmt}" for name in CHART_NAMES for fmt in ("png", "svg")]
-    assert all(path.parent.name == "charts" and path.stat().st_size > 1000 for path in paths)
+    assert all(path.stat().st_size > 1000 for path in paths)
+    assert len({path.parent for path in paths}) == 1  # straight into out_dir, no subfolder
 
 
 def test_no_glyph_is_missing_from_the_font(charts):
@@ -74,6 +75,14 @@ def test_metric_sums_from_compare_table_drop_margins(analysis):
     assert "open_lesson_per_report" not in sums.columns
 
 
+def test_metric_sums_skip_derived_columns_and_map_unknown(analysis):
+    compare = analysis.compare_metrics.assign(research_activity_scheduled=5.0)
+    compare.loc[compare["school"] == "(未知)", ["school", "year"]] = "(unknown)"
+    sums = _metric_sums(SimpleNamespace(**{**vars(analysis), "compare_metrics": compare}))
+    assert "research_activity_scheduled" not in sums.columns
+    assert ("(未知)", "(未知)") in set(zip(sums["school"], sums["year"]))
+
+
 def test_code_shares_count_reports_without_codes(analysis):
     shares = _code_shares(analysis)
     assert set(shares.index) == {"城堡小学", "实验小学", "实验/小学", "(未知)"}
@@ -93,7 +102,7 @@ def test_unknown_format_is_rejected(analysis, tmp_path):
 
 @pytest.mark.parametrize(("value", "expected"), [
     (None, "(未知)"), (math.nan, "(未知)"), (pd.NA, "(未知)"), ("  ", "(未知)"),
-    (2020.0, "2020"), ("2020", "2020"), (2019, "2019"), ("实验小学", "实验小学"), ("(all)", "(all)"),
+    ("(unknown)", "(未知)"), (2020.0, "2020"), ("2020", "2020"), (2019, "2019"), ("实验小学", "实验小学"), ("(all)", "(all)"),
 ])
 def test_group_label(value, expected):
     assert group_label(value) == expected

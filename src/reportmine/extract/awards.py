@@ -2,7 +2,7 @@
 
     >>> from reportmine.extract.clauses import ReportView
     >>> view = ReportView("周阳等3人获市小科学家提名奖；")
-    >>> [(m.grade, m.level, m.recipient, m.value) for m in award_facts(view, (0, 14), view_triggers(view))]
+    >>> [(m.grade, m.level, m.recipient, m.value) for m in award_facts(view, (0, 13), view_triggers(view))]
     [('nomination', 'city', 'student', 3.0)]
 
 An award anchor is a grade word (一等奖, 提名奖, 称号, 获奖 …) or an honour title (教坛新秀,
@@ -25,8 +25,14 @@ __all__ = ["award_facts", "view_triggers", "is_award_anchor"]
 
 # Anchors closer than this (and with no count or list comma between) describe one award.
 _MERGE_GAP = 6
+# "被评为温州市教师培训工作先进单位": the honour may stand this far after the verb.
+_HONOUR_GAP = 12
+# A list of awards takes its level from a frame at most this many clauses back.
+_FRAME_REACH = 3
 # A head count may follow its award after this many characters at most ("获奖共19篇").
 _TRAILING_COUNT_GAP = 2
+# "一、二等奖" / "一和三等奖": grade digits listed before one 等奖.
+_GRADE_LIST = re.compile(r"(?:[特一二三][、和与及])+$")
 
 
 @dataclass
@@ -35,6 +41,13 @@ class _Anchor:
     end: int
     grade: str | None  # from a grade word
     usual_recipient: str | None  # from a title
+    generic: bool = False  # "获奖": a prize of unstated grade
+    names_honour: bool = False  # "被评为": what follows is the honour
+    last_word_start: int = -1  # level words end here ("区级优秀教研组" is county, not group)
+
+    def __post_init__(self) -> None:
+        if self.last_word_start < 0:
+            self.last_word_start = self.start
 
 
 def is_award_anchor(kind: str) -> bool:
@@ -49,22 +62,24 @@ def view_triggers(view: ReportView) -> list[re.Match[str]]:
 
 def award_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]]) -> list[Metric]:
     """Return one award Metric per award the clause states, in text order."""
-    anchors = _merge(view, [_anchor(view, t) for t in triggers if is_award_anchor(view.cues.trigger_of[t.group()].kind)])
+    anchors = _merge(view, [_anchor(view, t) for t in triggers if is_award_anchor(view.cues.cue_of(t).kind)])
     facts: list[Metric] = []
+    used: set[int] = set()  # starts of the head counts already taken by an award
     segment_start = clause[0]
     for anchor in anchors:
-        fact = _award(view, clause, segment_start, anchor)
-        if fact is not None:
-            facts.append(fact)
+        for grade in _listed_grades(view, anchor):
+            fact = _award(view, clause, segment_start, anchor, grade, used)
+            if fact is not None:
+                facts.append(fact)
         segment_start = anchor.end
     return facts
 
 
 def _anchor(view: ReportView, trigger: re.Match[str]) -> _Anchor:
-    cue = view.cues.trigger_of[trigger.group()]
+    cue = view.cues.cue_of(trigger)
     if cue.kind == GRADE:
-        return _Anchor(trigger.start(), trigger.end(), cue.value, None)
-    return _Anchor(trigger.start(), trigger.end(), None, cue.value)
+        return _Anchor(trigger.start(), trigger.end(), cue.value, None, generic=cue.value is None)
+    return _Anchor(trigger.start(), trigger.end(), None, cue.value, names_honour=cue.names_honour)
 
 
 def _merge(view: ReportView, anchors: list[_Anchor]) -> list[_Anchor]:
@@ -74,62 +89,147 @@ def _merge(view: ReportView, anchors: list[_Anchor]) -> list[_Anchor]:
         if merged and _same_award(view, merged[-1], anchor):
             last = merged[-1]
             merged[-1] = _Anchor(last.start, anchor.end, anchor.grade or last.grade,
-                                 last.usual_recipient or anchor.usual_recipient)
+                                 last.usual_recipient or anchor.usual_recipient,
+                                 generic=last.generic and anchor.generic,
+                                 names_honour=last.names_honour or anchor.names_honour,
+                                 last_word_start=anchor.start)
         else:
             merged.append(anchor)
     return merged
 
 
 def _same_award(view: ReportView, first: _Anchor, second: _Anchor) -> bool:
+    if first.grade and second.grade:
+        return False  # "一等奖和三等奖" are two awards
     gap = view.folded[first.end:second.start]
-    if len(gap) > _MERGE_GAP or "、" in gap or view.quantities_in(first.end, second.start):
+    reach = _HONOUR_GAP if first.names_honour else _MERGE_GAP
+    if len(gap) > reach or "、" in gap or view.quantities_in(first.end, second.start):
         return False
     return view.cues.win_verbs.search(gap) is None
 
 
-def _award(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor) -> Metric | None:
+def _listed_grades(view: ReportView, anchor: _Anchor) -> list[str | None]:
+    """"分获一、二等奖" → [first, second]; otherwise the anchor's own grade."""
+    listed = _GRADE_LIST.search(view.folded, max(0, anchor.start - 8), anchor.start)
+    word = view.folded[anchor.start:anchor.end]
+    if listed is None or not word.endswith("等奖") or len(word) != 3:
+        return [anchor.grade]
+    grades = view.cues.trigger_of
+    return [grades[ch + "等奖"].value for ch in listed.group()[::2]] + [anchor.grade]
+
+
+def _award(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor, grade: str | None,
+           used: set[int]) -> Metric | None:
     """Build the Metric of one award, or None when the words do not state a won award."""
     cues = view.cues
     if view.has(cues.future, clause[0], anchor.end) or view.has(cues.not_awards, anchor.start, anchor.end + 3):
         return None
-    trailing = _trailing_count(view, anchor, clause[1])
-    won = anchor.grade is not None or view.has(cues.win_verbs, segment_start, anchor.start)
+    trailing = _trailing_count(view, anchor, clause[1], used)
+    won = anchor.grade is not None or anchor.generic or anchor.names_honour or view.has(cues.win_verbs, segment_start, anchor.start)
     if not won and trailing is None:
         return None
-    leading = [q for q in view.quantities_in(segment_start, anchor.start) if q.quantity.unit in cues.award_units]
-    count = leading[-1] if leading else trailing
-    level, evidence_start = view.level_for((segment_start, clause[1]), anchor.end)
-    metric = Metric(
-        category="award",
-        value=1.0,
-        level=level,
-        grade=anchor.grade or "title",
-        recipient=_recipient(view, segment_start, anchor),
-        item=_last_word(view, cues.items, segment_start, anchor.start),
-        start=min(evidence_start, clause[0]),
-        end=clause[1],
-    )
+    split = view.has(cues.split_verbs, clause[0], anchor.start)
+    leading = [q for q in view.quantities_in(segment_start, anchor.start)
+               if q.quantity.unit in cues.award_units and q.start not in used]
+    count = None if split else (leading[-1] if leading else trailing)
+    level, evidence_start = _level(view, clause, segment_start, anchor)
+    item = next((word for span in [(clause[0], anchor.start)] + _frame(view, clause)[1:]
+                 if (word := _last_word(view, cues.items, *span)) is not None), None)
+    metric = Metric(category="award", value=1.0, level=level, grade=grade if grade or anchor.generic else "title",
+                    recipient=_recipient(view, clause, segment_start, anchor, item), item=item,
+                    start=min(evidence_start, clause[0]), end=clause[1])
     if count is not None:
+        used.add(count.start)
         quantity = count.quantity
         metric.value, metric.value_max = quantity.value, quantity.value_max
         metric.approx, metric.qualifier, metric.unit = quantity.approx, quantity.qualifier, quantity.unit
     return metric
 
 
-def _trailing_count(view: ReportView, anchor: _Anchor, clause_end: int) -> QuantityMatch | None:
-    """A head count right after the award: "市教坛中坚2人", "获奖共19篇"."""
+def _level(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor) -> tuple[str, int]:
+    """The prize's level; teachers' groups are winners, never a prize level ("我组12名幼儿获奖")."""
+    cues = view.cues
+    before = [level for level in view.levels_in(segment_start, anchor.last_word_start, people=cues.award_people_after_level)
+              if level != "group"]
+    if before:
+        return before[-1], clause[0]
+    if anchor.names_honour:  # "学校被评为瓯江区…优秀学校": the honour follows the verb
+        after = [lv for lv in view.levels_in(anchor.start, clause[1]) if lv != "group"]
+        if after:
+            return after[0], clause[0]
+    level, start = _level_before(view, clause)
+    if level == "unknown" and view.has(cues.organizer_award_verbs, clause[0], anchor.start):
+        if any(view.organizes(*span) for span in _frame(view, clause)):
+            return "school", clause[0]  # "学校还组织了…评比，共收到…，评出一等奖6份"
+    return level, start
+
+
+def _frame(view: ReportView, clause: Span) -> list[Span]:
+    """The clause and up to _FRAME_REACH clauses before it in the same sentence."""
+    spans = [clause]
+    for _ in range(_FRAME_REACH):
+        previous = view.previous_clause(spans[-1])
+        if previous is None:
+            break
+        spans.append(previous)
+    return spans
+
+
+def _level_before(view: ReportView, clause: Span) -> tuple[str, int]:
+    """The level set by the frame of a list of awards: "在区新教师基本功比赛中，A获一等奖，B获三等奖"
+    (the clause before widens the evidence; a frame further back only lends its level)."""
+    span: Span | None = clause
+    for steps in range(_FRAME_REACH):
+        span = view.previous_clause(span) if span else None
+        if span is None:
+            break
+        levels = [lv for lv in view.levels_in(*span, people=view.cues.award_people_after_level) if lv != "group"]
+        if levels:
+            return levels[-1], span[0] if steps == 0 else clause[0]
+    return "unknown", clause[0]
+
+
+def _trailing_count(view: ReportView, anchor: _Anchor, clause_end: int, used: set[int]) -> QuantityMatch | None:
+    """A head count right after the award: "市教坛中坚2人", "获奖共19篇", "一等奖3人"."""
+    units = view.cues.award_units if anchor.grade or anchor.generic else view.cues.title_count_units
     for quantity in view.quantities_in(anchor.end, clause_end):
-        if quantity.start - anchor.end <= _TRAILING_COUNT_GAP and quantity.quantity.unit in view.cues.award_units:
+        if quantity.start - anchor.end <= _TRAILING_COUNT_GAP and quantity.quantity.unit in units \
+                and quantity.start not in used:
             return quantity
         break
     return None
 
 
-def _recipient(view: ReportView, segment_start: int, anchor: _Anchor) -> str:
-    word = _last_word(view, view.cues.recipients, segment_start, anchor.start)
-    if word is not None:
-        return view.cues.recipient_of[word]
-    return anchor.usual_recipient or "unknown"
+def _recipient(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor, item: str | None) -> str:
+    """Who won: named in the segment, else the title's holder, else named earlier, else the item's maker."""
+    recipient = _recipient_in(view, segment_start, anchor.start)
+    if recipient is not None:
+        return recipient
+    if anchor.usual_recipient:
+        return anchor.usual_recipient
+    for start, end in [(clause[0], anchor.start)] + _frame(view, clause)[1:]:
+        recipient = _recipient_in(view, start, end)
+        if recipient is not None:
+            return recipient
+    if item is not None:
+        return view.cues.item_recipient_of[item]
+    return "unknown"
+
+
+def _recipient_in(view: ReportView, start: int, end: int) -> str | None:
+    """The recipient named last in [start, end); a school word only right before the win
+    ("学校被评为…", not "我校有7件作品获奖")."""
+    found = None
+    for match in view.cues.recipients.finditer(view.folded, start, end):
+        recipient = view.cues.recipient_of[match.group()]
+        if recipient is not None and (recipient != "school" or _right_before_win(view, match.end(), end)):
+            found = recipient
+    return found
+
+
+def _right_before_win(view: ReportView, position: int, anchor_start: int) -> bool:
+    verb = view.cues.win_verbs.search(view.folded, position, anchor_start + 3)
+    return (verb is not None and verb.start() - position <= 1) or anchor_start - position <= 1
 
 
 def _last_word(view: ReportView, pattern: re.Pattern[str], start: int, end: int) -> str | None:

@@ -26,7 +26,14 @@ Span = tuple[int, int]
 # a full stop between digits is a decimal point, not a break.
 _CLAUSE_BREAK = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
 # Breaks that end a sentence: a level word never reaches across them.
-_SENTENCE_BREAKS = frozenset("。!?！？\n")
+_SENTENCE_BREAKS = frozenset("。!?;！？；\n")
+# An organizer is the subject when it stands within this many characters of the clause start.
+_SUBJECT_REACH = 4
+_NUMERALS = tuple("一二三四五六七八九十两")
+# A destination verb this far before a place makes it a destination ("赴永嘉县桥头镇…").
+_DESTINATION_REACH = 4
+# Characters joining level words in a list ("市、区教研员").
+_LEVEL_JOINERS = ("、", "和", "及", "与")
 _BOOK_TITLE = re.compile(r"《[^《》\n]{1,120}》")
 _MASK = "□"
 
@@ -86,26 +93,26 @@ class ReportView:
     def quantities_in(self, start: int, end: int) -> list[QuantityMatch]:
         """Return the quantities lying wholly inside [start, end)."""
         first = bisect_left(self._quantity_starts, start)
-        found = []
-        for quantity in self.quantities[first:]:
-            if quantity.start >= end:
-                break
-            if quantity.end <= end:
-                found.append(quantity)
-        return found
+        last = bisect_left(self._quantity_starts, end, first)
+        return [q for q in self.quantities[first:last] if q.end <= end]
 
     def is_count(self, quantity: QuantityMatch) -> bool:
         """True unless the quantity counts people or units ("四个教研组") or is no count at all
         ("下一次教研", "每一节公开课", "一轮轮研讨", "一个关键问题")."""
         cues, folded = self.cues, self.folded
-        if cues.count_object.match(folded, quantity.end) is not None:
-            return False
-        if quantity.start and folded[quantity.start - 1] in cues.not_count_prefixes:
-            return False
         unit = quantity.quantity.unit or ""
+        if unit not in cues.event_units and cues.count_object.match(folded, quantity.end) is not None:
+            return False
+        before = folded[quantity.start - 1] if quantity.start else ""
+        if before in cues.not_count_prefixes or (before == cues.previous_marker and unit in cues.previous_units):
+            return False
         if unit and folded.startswith(unit[-1], quantity.end):  # reduplicated: 一轮轮, 一次次
             return False
-        return folded[quantity.start:quantity.end] not in cues.article_counts
+        return not folded.startswith(_NUMERALS, quantity.end)  # "三个一": a slogan, not a count
+
+    def is_article(self, quantity: QuantityMatch) -> bool:
+        """True for "一个" / "二次": an article or "second round", a count only in a frequency."""
+        return self.folded[quantity.start:quantity.end] in self.cues.article_counts
 
     def levels_in(self, start: int, end: int, *, people: re.Pattern[str] | None = None) -> list[str]:
         """Return the levels of the level words in [start, end), in text order.
@@ -116,10 +123,19 @@ class ReportView:
         found = []
         for match in self.cues.levels.finditer(self.folded, start, end):
             level = self.cues.level_of[match.group()]
-            if level and not (people and people.search(self.folded, match.end(), match.end() + 3 + 3)
-                              and people.search(self.folded, match.end(), match.end() + 3).start() < match.end() + 3):
+            if level and not (people and self._describes_people(match.end(), people)) \
+                    and not self.has(self.cues.destination_verbs, max(0, match.start() - _DESTINATION_REACH), match.start()):
                 found.append(level)
         return found
+
+    def _describes_people(self, position: int, people: re.Pattern[str]) -> bool:
+        """True when people words follow, maybe after more level words ("市、区教研员")."""
+        while self.folded.startswith(_LEVEL_JOINERS, position):
+            joined = self.cues.levels.match(self.folded, position + 1)
+            if joined is None:
+                break
+            position = joined.end()
+        return people.match(self.folded, position) is not None
 
     def last_level(self, start: int, end: int) -> str | None:
         """Return the level of the last level word in [start, end), None if there is none."""
@@ -132,27 +148,48 @@ class ReportView:
         return levels[0] if levels else None
 
     def level_for(self, clause: Span, anchor: int, *, people: re.Pattern[str] | None = None,
-                  organizers: bool = False) -> tuple[str, int]:
+                  organizers: bool = False, same_kind: str | None = None) -> tuple[str, int]:
         """Return (level, evidence start) for a fact anchored at `anchor` in `clause`.
 
         The nearest level word before the anchor wins, then one after it in the clause, then one
         in the clause before (the evidence then starts there): "县级层面的评比，获一等奖". With
-        `organizers`, an organizing school ("我校…共开展研讨活动5次") is the last resort.
+        `organizers`, an organizing school ("我校…共开展研讨活动5次") is the last resort. A clause
+        before that states a fact of kind `same_kind` keeps its level word to itself.
         """
         before = self.levels_in(clause[0], anchor, people=people)
-        after = self.levels_in(anchor, clause[1], people=people)
+        after = self.levels_in(anchor, clause[1])
         if before or after:
             return (before[-1] if before else after[0]), clause[0]
         previous = self.previous_clause(clause)
-        if previous is not None:
+        if previous is not None and not (same_kind and self.states_fact_of(same_kind, *previous)):
             earlier = self.levels_in(*previous, people=people)
             if earlier:
                 return earlier[-1], previous[0]
-        if organizers:
-            for span in (clause, previous):
-                if span is not None and self.has(self.cues.school_organizers, *span):
-                    return "school", clause[0]
+        if organizers and any(span and self.organizes(*span) for span in (clause, previous)):
+            return "school", clause[0]
         return "unknown", clause[0]
+
+    def states_fact_of(self, kind: str, start: int, end: int) -> bool:
+        """True when [start, end) states its own fact of `kind`: a trigger of that category with a
+        count or a lesson verb ("…执教观摩课，…上了一节示范课": the first level is not shared)."""
+        if not any(self.cues.cue_of(m).kind == kind for m in self.cues.triggers.finditer(self.folded, start, end)):
+            return False
+        return any(self.is_count(q) for q in self.quantities_in(start, end)) or self.has(
+            self.cues.single_lesson_verbs, start, end)
+
+    def organizes(self, start: int, end: int) -> bool:
+        """True when a school or its office organizes something in [start, end) ("学校先后组织了…",
+        not "我校教师共承担…", where the school only qualifies its teachers)."""
+        if self.has(self.cues.school_based, start, end):
+            return True
+        match = self.cues.school_organizers.search(self.folded, start, min(end, start + _SUBJECT_REACH))
+        return match is not None and match.start() - start <= _SUBJECT_REACH - len(match.group()) \
+            and not self._describes_people(match.end(), self.cues.people_after_level)
+
+    def organizer_ends_at(self, position: int) -> bool:
+        """True when an organizer word ends right at `position` ("学校每学期…", "教科室每学期…")."""
+        return any(m.end() == position for m in self.cues.school_organizers.finditer(
+            self.folded, max(0, position - 4), position))
 
     def has(self, pattern: re.Pattern[str], start: int, end: int) -> bool:
         """True when `pattern` occurs in the folded text within [start, end)."""

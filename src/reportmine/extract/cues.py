@@ -49,12 +49,17 @@ class MetricCues:
     people_after_level: re.Pattern[str]
     award_people_after_level: re.Pattern[str]
     school_organizers: re.Pattern[str]
+    school_based: re.Pattern[str]
+    destination_verbs: re.Pattern[str]
+    event_units: frozenset[str]
+    previous_marker: str
+    previous_units: frozenset[str]
     periods: re.Pattern[str]
     period_of: dict[str, str]
     weekday_run: re.Pattern[str]
     schedule: re.Pattern[str]
     recipients: re.Pattern[str]
-    recipient_of: dict[str, str]
+    recipient_of: dict[str, str | None]
     items: re.Pattern[str]
     item_recipient_of: dict[str, str]
     win_verbs: re.Pattern[str]
@@ -67,7 +72,7 @@ class MetricCues:
     article_counts: frozenset[str]
     count_object: re.Pattern[str]
     distribution: re.Pattern[str]
-    item_separators: re.Pattern[str]
+    item_separators: tuple[str, ...]
     list_openers: re.Pattern[str]
     breakdown: re.Pattern[str]
     total: re.Pattern[str]
@@ -75,6 +80,8 @@ class MetricCues:
     approx_qualifier_of: dict[str, str]
     single_lesson_verbs: re.Pattern[str]
     lesson_giver_units: frozenset[str]
+    lesson_giver_verbs: re.Pattern[str]
+    organizer_award_verbs: re.Pattern[str]
 
     def cue_of(self, match: re.Match[str]) -> Cue:
         """Return the cue of a match of `triggers` (a listed word or a split-word pattern)."""
@@ -103,7 +110,8 @@ def metric_cues() -> MetricCues:
     awards, quantities = vocab["awards"], vocab["quantities"]
     approx_prefixes = set(quantities["approx_prefixes"]) - set(quantities["magnitude_only_prefixes"])
     return MetricCues(
-        triggers=re.compile("|".join(filter(None, [pattern_source, alternation(trigger_of)]))),
+        triggers=_with_first_chars("|".join(filter(None, [pattern_source, alternation(trigger_of)])),
+                                   [*trigger_of, *_pattern_heads(vocab)]),
         trigger_of=trigger_of,
         pattern_cues=pattern_cues,
         category_units={name: frozenset(spec["units"]) for name, spec in vocab["categories"].items()},
@@ -112,8 +120,15 @@ def metric_cues() -> MetricCues:
         levels=_compile(level_of),
         level_of=level_of,
         people_after_level=_compile(vocab["people_after_level"]),
-        award_people_after_level=_compile(vocab["award_people_after_level"]),
+        award_people_after_level=re.compile(  # "片区教师获一等奖", not "市教师培训工作先进单位"
+            rf"(?:{alternation(vocab['award_people_after_level'])})[^,;:。]{{0,4}}?"
+            rf"(?:{alternation(awards['win_verbs'] + awards['title_verbs'])})"),
         school_organizers=_compile(vocab["school_organizers"]),
+        school_based=_compile(vocab["school_based_words"]),
+        destination_verbs=_compile(vocab["destination_verbs"]),
+        event_units=frozenset(vocab["event_units"]),
+        previous_marker=quantities["previous_marker"],
+        previous_units=frozenset(quantities["previous_units"]),
         periods=_compile(vocab["periods"]),
         period_of=dict(vocab["periods"]),
         weekday_run=_weekday_run(vocab),
@@ -131,8 +146,8 @@ def metric_cues() -> MetricCues:
         not_count_prefixes=frozenset(quantities["not_count_prefixes"]),
         article_counts=frozenset(vocab["article_counts"]),
         count_object=_compile(vocab["count_objects"]),
-        distribution=re.compile(f"{re.escape(vocab['distribution_marker'])}(?:{alternation(vocab['distribution_verbs'])})?$"),
-        item_separators=_compile(vocab["item_separators"]),
+        distribution=_distribution(vocab),
+        item_separators=tuple(vocab["item_separators"]),
         list_openers=_compile(vocab["list_openers"]),
         breakdown=_compile(vocab["breakdown_markers"]),
         total=_compile(vocab["total_markers"]),
@@ -140,13 +155,34 @@ def metric_cues() -> MetricCues:
         approx_qualifier_of=dict(quantities["approx_prefixes"]),
         single_lesson_verbs=_compile(vocab["single_lesson_verbs"]),
         lesson_giver_units=frozenset(vocab["lesson_giver_units"]),
+        lesson_giver_verbs=_compile(vocab["lesson_giver_verbs"]),
+        organizer_award_verbs=_compile(awards["organizer_award_verbs"]),
     )
+
+
+def _distribution(vocab: dict[str, Any]) -> re.Pattern[str]:
+    """各 right before a count, maybe with a verb and its object: "各一次", "各上了一节",
+    "各开设市级公开课一节" (searched with the count's start as end position)."""
+    marker, verbs = re.escape(vocab["distribution_marker"]), alternation(vocab["distribution_verbs"])
+    return re.compile(rf"{marker}(?:(?:{verbs})(?:[^,;:。{marker}]{{0,12}}?)?)?$")
+
+
+def _with_first_chars(source: str, words: list[str]) -> re.Pattern[str]:
+    """Compile `source` behind a lookahead on the possible first characters: the scanner then
+    skips most positions at C speed (about 3× faster on report text)."""
+    first = "".join(sorted({word[0] for word in words}))
+    return re.compile(f"(?=[{re.escape(first)}])(?:{source})")
+
+
+def _pattern_heads(vocab: dict[str, Any]) -> list[str]:
+    """The literal first character of each split-word pattern ("听[^…]课" → "听")."""
+    return [pattern[0] for spec in vocab["categories"].values() for pattern in spec.get("patterns") or []]
 
 
 def _weekday_run(vocab: dict[str, Any]) -> re.Pattern[str]:
     """"三、周五" after 每周: the days named (confirmed by what follows: 上午, 下午, 为 …)."""
     day = rf"(?:周|星期)?(?:{alternation(vocab['weekdays'])})"
-    return re.compile(rf"{day}(?:[、,和及与]{day})*(?={alternation(vocab['weekday_followers'])})")
+    return re.compile(rf"的?{day}(?:[、,和及与]{day})*(?={alternation(vocab['weekday_followers'])})")
 
 
 def _trigger_table(vocab: dict[str, Any]) -> dict[str, Cue]:
@@ -156,7 +192,7 @@ def _trigger_table(vocab: dict[str, Any]) -> dict[str, Cue]:
     for word, grade in awards["grades"].items():
         table[word] = Cue(GRADE, grade)
     for word, recipient in awards["titles"].items():
-        table.setdefault(word, Cue(TITLE, recipient))
+        table.setdefault(word, Cue(TITLE, recipient or "unknown"))
     for word in awards["title_verbs"]:
         table.setdefault(word, Cue(TITLE, None, names_honour=True))
     for name, spec in vocab["categories"].items():

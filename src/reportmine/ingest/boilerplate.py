@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reportmine.text.normalize import SENTENCE_FINAL
+from reportmine.text.normalize import SENTENCE_FINAL, fold_for_matching
 from reportmine.vocab import load_vocab
 
 __all__ = ["strip_boilerplate", "is_boilerplate_line"]
@@ -34,15 +34,19 @@ class _Rules:
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
     vocab = load_vocab("boilerplate.yaml")
+
+    def folded(key: str) -> tuple[str, ...]:  # lines are matched folded, so the cues are too
+        return tuple(fold_for_matching(cue) for cue in vocab[key])
+
     return _Rules(
-        line_cues=tuple(vocab["line_cues"]),
-        short_line_cues=tuple(vocab["short_line_cues"]),
+        line_cues=folded("line_cues"),
+        short_line_cues=folded("short_line_cues"),
         short_line_max=int(vocab["short_line_max"]),
         line_patterns=tuple(re.compile(p) for p in vocab["line_patterns"]),
         keep_patterns=tuple(re.compile(p) for p in vocab["keep_bracket_patterns"]),
-        intro_anchors=tuple(vocab["intro_anchors"]),
-        intro_cues=tuple(vocab["intro_cues"]),
-        trailing_headings=tuple(vocab["trailing_list_headings"]),
+        intro_anchors=folded("intro_anchors"),
+        intro_cues=folded("intro_cues"),
+        trailing_headings=folded("trailing_list_headings"),
         trailing_line_max=int(vocab["trailing_list_line_max"]),
     )
 
@@ -59,9 +63,9 @@ def strip_boilerplate(text: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _is_trailing_heading(line, rules):
+        if _is_trailing_heading(fold_for_matching(line), rules):
             i += 1
-            while i < len(lines) and _is_list_entry(lines[i], rules):
+            while i < len(lines) and _is_list_entry(fold_for_matching(lines[i]), rules):
                 i += 1
             continue
         if not is_boilerplate_line(line):
@@ -73,6 +77,7 @@ def strip_boilerplate(text: str) -> str:
 def is_boilerplate_line(line: str) -> bool:
     """True when one normalized line is site furniture rather than report text."""
     rules = _rules()
+    line = fold_for_matching(line)  # 小編 / 我要投稿 on traditional-character sites too
     if any(p.search(line) for p in rules.keep_patterns):
         return False
     if any(cue in line for cue in rules.line_cues):
@@ -98,6 +103,6 @@ def _is_trailing_heading(line: str, rules: _Rules) -> bool:
 
 def _is_list_entry(line: str, rules: _Rules) -> bool:
     """An article title in a trailing link list: short and not a finished sentence."""
-    return len(line) <= rules.trailing_line_max and line[-1] not in SENTENCE_FINAL or (
-        len(line) <= rules.short_line_max and any(a in line for a in rules.intro_anchors)
-    )
+    is_title = len(line) <= rules.trailing_line_max and line[-1] not in SENTENCE_FINAL
+    is_teaser = len(line) <= rules.short_line_max and any(a in line for a in rules.intro_anchors)
+    return is_title or is_teaser

@@ -82,9 +82,9 @@ class Corpus:
 
 
 def iter_source_files(root: Path) -> Iterator[Path]:
-    """Every file under `root`, sorted by relative path, skipping hidden files and folders and
-    whatever `root/.reportmineignore` lists (gitignore-style lines: ``gold/``, ``*.json``).
-    A file given as `root` is yielded as is."""
+    """Every file under `root`, sorted by relative path, skipping hidden files and folders, the
+    root's own ``metadata.csv``/``metadata.xlsx`` and whatever `root/.reportmineignore` lists
+    (gitignore-style lines: ``gold/``, ``*.json``). A file given as `root` is yielded as is."""
     root = Path(root)
     if root.is_file():
         yield root
@@ -100,6 +100,8 @@ def iter_source_files(root: Path) -> Iterator[Path]:
         )
         for name in filenames:
             rel = rel_dir + name
+            if rel in AUTO_META_NAMES:  # the corpus's own metadata table is not a report
+                continue
             if not name.startswith(".") and not _ignored(rel, False, rules):
                 found.append((rel, here / name))
     for _, path in sorted(found):
@@ -168,7 +170,11 @@ def read_source_file(path: Path, *, root: Path, max_bytes: int = 20_000_000) -> 
             text=part.text, encoding=document.encoding, format=document.format,
             content_hash=document.content_hash,
         )
-        reports.append(apply_metadata(report))
+        try:
+            report = apply_metadata(report)
+        except Exception:  # text metadata is a convenience: never lose the report over it
+            logger.exception("could not infer metadata from the text of %s", report.report_id)
+        reports.append(report)
     return reports, []
 
 

@@ -20,7 +20,9 @@ from reportmine.vocab import load_vocab
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_meta_table", "match_pattern", "infer_metadata", "apply_metadata", "META_FIELDS"]
+__all__ = [
+    "load_meta_table", "match_pattern", "infer_metadata", "infer_stage", "apply_metadata", "META_FIELDS",
+]
 
 META_FIELDS = ("school", "year", "stage", "region")
 _ALIASES = {"district": "region"}
@@ -213,8 +215,22 @@ def _vocab() -> dict[str, Any]:
 def _school_regex() -> re.Pattern[str]:
     vocab = _vocab()
     stops = re.escape(vocab["name_stop_chars"])
-    suffixes = "|".join(re.escape(s) for s in sorted(vocab["school_suffixes"], key=len, reverse=True))
-    return re.compile(rf"(?P<name>[^{stops}\d\sA-Za-z]{{2,24}}?(?:{suffixes}))")
+    endings = [re.escape(s) for s in _suffixes()] + list(vocab["school_abbreviations"])
+    return re.compile(rf"(?P<name>[^{stops}\d\sA-Za-z]{{2,24}}?(?:{'|'.join(endings)}))")
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> tuple[str, ...]:
+    return tuple(sorted(_vocab()["school_suffixes"], key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _area_scope() -> re.Pattern[str]:
+    """A title about an area's schools: "瓯江区小学语文学科…", "瓯江区北片小学…"."""
+    vocab = _vocab()
+    units = "|".join(re.escape(u) for u in sorted(vocab["area_units"], key=len, reverse=True))
+    stages = "|".join(re.escape(word) for word, _ in vocab["stage_words"])
+    return re.compile(rf"^[\u4e00-\u9fff]{{1,10}}?(?:{units})(?:{stages})")
 
 
 def infer_metadata(title: str, text: str) -> dict[str, Any]:
@@ -225,7 +241,7 @@ def infer_metadata(title: str, text: str) -> dict[str, Any]:
     """
     lines = [line for line in text.split("\n") if line]
     school = _school(title, lines)
-    return {"school": school, "year": _year(title, lines), "stage": _stage(school, title)}
+    return {"school": school, "year": _year(title, lines), "stage": infer_stage(school, title, text)}
 
 
 def _school(title: str, lines: list[str]) -> str | None:
@@ -243,19 +259,23 @@ def _school(title: str, lines: list[str]) -> str | None:
 
 
 def _school_at_start(line: str) -> str | None:
+    """The school's name when `line` starts with one (after a leading 2020学年…)."""
     vocab = _vocab()
     folded = fold_for_matching(line)
     start = _TITLE_PREFIX.match(folded).end()
     match = _school_regex().match(folded, start)
     if not match:
         return None
-    name = line[match.start("name") : match.end("name")]  # the name as written
-    suffix = next(s for s in sorted(vocab["school_suffixes"], key=len, reverse=True) if name.endswith(s))
-    if len(name) - len(suffix) < 2:
+    name = match.group("name")  # checked folded (學 → 学), returned as written
+    suffix = next((s for s in _suffixes() if name.endswith(s)), None)
+    stem = name[: -len(suffix)] if suffix else name[:-2]  # abbreviations: 一中, 三小
+    if len(stem) < 2:
         return None
+    if stem.endswith(tuple(vocab["area_units"])) and not name.endswith(tuple(vocab["office_suffixes"])):
+        return None  # "瓯江区小学": an area's schools; "瓯江区教师发展中心" is fine
     if name.startswith(tuple(vocab["generic_prefixes"])) or any(w in name for w in vocab["name_bad_words"]):
         return None
-    return name
+    return line[match.start("name") : match.end("name")]
 
 
 def _year(title: str, lines: list[str]) -> int | None:
@@ -277,16 +297,29 @@ def _year(title: str, lines: list[str]) -> int | None:
     return None
 
 
-def _stage(school: str | None, title: str) -> str | None:
-    pairs = _vocab()["stage_words"]
-    if school:
-        for word, stage in pairs:
-            if school.endswith(word):
-                return stage
-    for source in (school or "", title):
+def infer_stage(school: str | None, title: str, text: str = "") -> str | None:
+    """幼儿园 / 小学 / 初中 / 高中 from the school's name, else the title, else the opening text.
+
+    ``None`` for offices and area-wide reports that cover several schools (教师发展中心,
+    "瓯江区小学语文学科…").
+    """
+    vocab = _vocab()
+    pairs = vocab["stage_words"]
+    school = fold_for_matching(school or "")
+    title = fold_for_matching(title)
+    if school.endswith(tuple(vocab["office_suffixes"])) or _area_scope().match(_TITLE_PREFIX.sub("", title)):
+        return None
+    for word, stage in pairs:
+        if school.endswith(word):
+            return stage
+    for source in (school, title):
         found = [(source.find(word), i, stage) for i, (word, stage) in enumerate(pairs) if word in source]
         if found:
             return min(found)[2]
+    opening = title + "\n" + fold_for_matching(text[: vocab["stage_opening_chars"]])
+    for cue, stage in vocab["stage_text_cues"]:
+        if re.search(cue, opening, re.MULTILINE):
+            return stage
     return None
 
 
@@ -318,6 +351,13 @@ def apply_metadata(
                     break
         else:
             values[field] = None
+    if meta_source.get("stage") == "text" or "stage" not in meta_source:
+        # the stage follows the school actually used (a --meta school may be an office)
+        stage = infer_stage(values["school"], report.title, report.text)
+        values["stage"] = stage
+        meta_source.pop("stage", None)
+        if stage is not None:
+            meta_source["stage"] = "text"
     extra = dict(report.extra)
     for source, row in sources[:2][::-1]:  # meta overrides pattern for extra columns too
         extra.update({k: v for k, v in row.items() if k not in META_FIELDS and _present(v)})

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportmine.text.normalize import SENTENCE_FINAL
+from reportmine.text.normalize import SENTENCE_FINAL, fold_for_matching
 
 __all__ = ["ReportPart", "split_reports", "looks_like_title"]
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _REPORT_WORDS = ("总结", "汇报", "报告", "计划", "述职", "心得", "体会", "范文")
-_TITLE_WORDS = ("总结", "报告", "汇报")
+_TITLE_WORDS = ("总结", "小结", "报告", "汇报")
 _TITLE_MAX = 40  # a report title is short; longer first lines are body text
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 # "小学校本研训项目工作总结1", "工作总结（二）", "范文三": a stem and a trailing number.
@@ -57,9 +57,10 @@ def split_reports(text: str, *, fallback_title: str) -> list[ReportPart]:
 
 def looks_like_title(line: str) -> bool:
     """True for a short line naming a report (contains 总结/报告/汇报, no sentence punctuation)."""
+    folded = fold_for_matching(line)  # 工作總結 is a title too
     return (
         len(line) <= _TITLE_MAX
-        and any(word in line for word in _TITLE_WORDS)
+        and any(word in folded for word in _TITLE_WORDS)
         and line[-1] not in SENTENCE_FINAL
         and not any(p in line for p in "。，,；;")
     )
@@ -92,7 +93,7 @@ def _numbered_starts(lines: list[str]) -> list[tuple[int, str, int]]:
         if not match:
             continue
         stem = match["stem"].rstrip()
-        if any(word in stem for word in _REPORT_WORDS):
+        if any(word in fold_for_matching(stem) for word in _REPORT_WORDS):
             by_stem.setdefault(stem, []).append((index, _to_int(match["num"])))
     for stem, hits in by_stem.items():
         if _is_sequence([n for _, n in hits]):

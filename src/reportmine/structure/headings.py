@@ -58,6 +58,7 @@ class _Candidate:
     shape: str  # "title" (the line is a title) | "title_body" | "sentence"
     body_chars: int = 0
     list_prone: bool = False
+    rank: int = 0  # typical rank of the family (0 for unnumbered headings)
     governs: bool = False  # body lines follow before the next same-family line
     depth: int = 0
     parent: int | None = None  # index into the accepted candidates
@@ -69,6 +70,7 @@ class _Level:
     numerals: str
     last: int | None
     index: int  # accepted-candidate index of the open section at this level
+    list_prone: bool
 
 
 def _load_grammar() -> _Grammar:
@@ -101,6 +103,7 @@ _GRAMMAR = _load_grammar()
 _LINE = re.compile(r"[^\n]+")
 _TRAILING_PUNCT = "。！？!?；;：:，,、 \u3000"
 _SENTENCE_END = "。！？!?；;"
+_BRACKETED = re.compile(r"[【\[〖]\s*(.+?)\s*[】\]〗]")
 
 
 def parse_ordinal(numeral: str, numerals: str) -> int:
@@ -197,6 +200,7 @@ def _numbered_candidate(
         shape=shape,
         body_chars=body_chars,
         list_prone=family.list_prone,
+        rank=family.rank,
     )
 
 
@@ -228,9 +232,12 @@ def _plain_candidate(line: str, start: int, index: int) -> _Candidate | None:
         return None
     if not ends_with_colon and len(core) < 2:
         return None
+    bracketed = _BRACKETED.fullmatch(core)  # "【不足与反思】": the brackets are typography
+    title_start = start + (bracketed.start(1) if bracketed else 0)
+    title = bracketed.group(1).strip() if bracketed else core
     return _Candidate(
-        family=_PLAIN, numerals="", ordinal=None, marker="", start=start, title_start=start, title=core,
-        title_end=start + len(line), line_index=index, shape="title",
+        family=_PLAIN, numerals="", ordinal=None, marker="", start=start, title_start=title_start,
+        title=title, title_end=start + len(line), line_index=index, shape="title",
     )
 
 
@@ -247,8 +254,8 @@ def _mark_governing(candidates: list[_Candidate], n_lines: int) -> None:
 def _heading_like(candidate: _Candidate) -> bool:
     if candidate.shape == "title":
         return candidate.governs
-    if candidate.shape == "title_body":
-        return candidate.body_chars >= _GRAMMAR.heading_body_min
+    if candidate.shape == "title_body":  # "1、师徒结对。本学年……" with a long or continued body
+        return candidate.body_chars >= _GRAMMAR.heading_body_min or candidate.governs
     return False
 
 
@@ -290,7 +297,9 @@ def _place(candidates: list[_Candidate]) -> list[_Candidate]:
         candidate.depth = level + 1
         candidate.parent = stack[-1].index if stack else None
         accepted.append(candidate)
-        stack.append(_Level(families, candidate.numerals, candidate.ordinal, len(accepted) - 1))
+        stack.append(
+            _Level(families, candidate.numerals, candidate.ordinal, len(accepted) - 1, candidate.list_prone)
+        )
     return accepted
 
 
@@ -309,6 +318,8 @@ def _level_for(candidate: _Candidate, stack: list[_Level], has_numbered_top: boo
                 return level
             return None  # numbering does not continue: a quoted or broken list
     if candidate.ordinal == 1:
+        if candidate.rank == 1 and all(open_level.list_prone for open_level in stack):
+            return 0  # "一、" after a preamble list "1、…2、…": the typical top rank wins
         return len(stack)
     for level, open_level in enumerate(stack):
         # style switch inside one run: (一)(二)(三) then 四、

@@ -21,22 +21,28 @@ from reportmine.structure.roles import assign_roles
 from reportmine.text.normalize import fold_for_matching
 from reportmine.vocab import load_vocab
 
-_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]?|$)")
+# A sentence, searched within one paragraph (a line joined across a break keeps its "\n").
+_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]?|$)")
 _LINE = re.compile(r"[^\n]+")
 _FINAL = "。！？!?"
 _LEAD_PUNCT = " \t\u3000：:，,、.．"
 _TRAIL_PUNCT = " \t\u3000；;，,、"
-# Inline enumerations at a clause start: 一是……二是……, 一要……二要……, 其一，……, 第一，……, 1.……2.……, 1）……, (1)……, ①……
+# Inline enumerations at a clause start: 一是……二是……, 一要……, 其一，……, 第一，……, 1.……, 1）……, (1)……,
+# ①……, 一方面……另一方面……, 首先……其次……最后……
 _INLINE = re.compile(
     r"(?:^|(?<=[。；;：:，,！？!?\s]))(?P<marker>(?P<shi>[一二三四五六七八九十])是"
     r"|(?P<yao>[一二三四五六七八九十])要"
     r"|其(?P<qi>[一二三四五六七八九十])[，,、：:]?|第(?P<di>[一二三四五六七八九十])[，,、：:]"
     r"|\((?P<arp>[0-9]{1,2})\)|(?P<ar>[0-9]{1,2})(?:[、）)]|[.．](?![0-9]))|(?P<cir>[①-⑳])"
-    r"|(?P<fm>一|另一)方面[，,]?)"
+    r"|(?P<fm>一|另一)方面[，,]?"
+    r"|(?P<seq>首先|其次|再次|再者|最后)[，,：:]?)"
 )
 _INLINE_KINDS = {
-    "shi": "cn", "yao": "cn", "qi": "cn", "di": "cn", "arp": "ar", "ar": "ar", "cir": "circled", "fm": "pair",
+    "shi": "cn", "yao": "cn", "qi": "cn", "di": "cn", "arp": "ar", "ar": "ar", "cir": "circled",
+    "fm": "pair", "seq": "sequence",
 }
+# Ordinals of the word enumerations; 最后 (0) closes a sequence of any length.
+_WORD_ORDINALS = {"一": 1, "另一": 2, "首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 0}
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,9 @@ class _PassageCues:
 
 def _load_passage_cues() -> _PassageCues:
     cues = load_vocab("roles.yaml")["passages"]
-    return _PassageCues(**{name: re.compile(cues[name]) for name in _PassageCues.__dataclass_fields__})
+    lead = "(?:" + "|".join(f"(?:{p})" for p in cues["problem_lead"]) + ")" + cues["problem_lead_end"]
+    patterns = {name: cues[name] for name in _PassageCues.__dataclass_fields__ if name != "problem_lead"}
+    return _PassageCues(problem_lead=re.compile(lead), **{n: re.compile(p) for n, p in patterns.items()})
 
 
 _CUES = _load_passage_cues()
@@ -320,8 +328,13 @@ def _inline_chain(text: str, start: int, end: int) -> list[re.Match[str]]:
         chain: list[re.Match[str]] = []
         for found in _INLINE.finditer(text, start, end):
             numeral = found.group(kind)
-            ordinal = (1 if numeral == "一" else 2) if numerals == "pair" else None
-            if numeral and (ordinal or parse_ordinal(numeral, numerals)) == len(chain) + 1:
+            if not numeral:
+                continue
+            if numerals in ("pair", "sequence"):
+                ordinal = _WORD_ORDINALS[numeral] or (len(chain) + 1 if len(chain) >= 2 else -1)
+            else:
+                ordinal = parse_ordinal(numeral, numerals)
+            if ordinal == len(chain) + 1:
                 chain.append(found)
         if len(chain) > len(best):
             best = chain

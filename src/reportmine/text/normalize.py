@@ -53,6 +53,8 @@ _NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _EDGE_INVISIBLES = "\ufeff\u200b\u200c\u200d\u2060"
 
 _HEADING_MAX = 25  # a line shorter than this without final punctuation reads as a heading
+_TITLE_MAX = 40  # a line up to this long without any punctuation reads as a title
+_INNER_PUNCTUATION = re.compile(r"[，。、；：！？,;:!?]")
 _WRAPPED_MIN = 26  # a line at least this long without final punctuation was likely hard-wrapped
 _FRAGMENT_MAX = 12  # a short tail like "长。" completes the previous line
 _WRAP_MIN_LINES = 5  # hard-wrapped text has at least this many lines of (nearly) one length …
@@ -107,11 +109,20 @@ def _wrap_width(lines: list[str]) -> int | None:
 
 def _fills_width(prev: str, line: str, width: int | None) -> bool:
     """In hard-wrapped text a full-width line goes on, even after 。 or ” at the wrap."""
-    return width is not None and len(prev) >= width - 2 and not is_heading_start(line)
+    return (
+        width is not None
+        and len(prev) >= width - 2
+        and not is_heading_start(line)
+        and not _looks_like_heading(prev)
+    )
 
 
 def _looks_like_heading(line: str) -> bool:
-    return len(line) < _HEADING_MAX and line[-1] not in SENTENCE_FINAL and line[-1] not in _MID_SENTENCE
+    """A short line without final punctuation, or a title-length line without any punctuation
+    ("瓯江区晨光幼儿园2018学年第一学期园本研修工作总结")."""
+    if line[-1] in SENTENCE_FINAL or line[-1] in _MID_SENTENCE:
+        return False
+    return len(line) < _HEADING_MAX or (len(line) <= _TITLE_MAX and not _INNER_PUNCTUATION.search(line))
 
 
 def _continues(prev: str, line: str) -> bool:
@@ -140,23 +151,19 @@ def fold_for_matching(text: str) -> str:
     would change the length is kept. Use the folded string to *find* offsets; always show the
     original text as evidence.
     """
-    table = _fold_table()
-    folded = "".join(table.get(ch, ch) if ord(ch) >= 0x80 else ch for ch in text)
+    folded = text.translate(_fold_table())
     if len(folded) != len(text):  # pragma: no cover - guarded by construction
         raise AssertionError("fold_for_matching changed the text length")
     return folded
 
 
 class _FoldTable(dict):
-    """Lazily filled map char → folded char (single characters only)."""
+    """Lazily filled ``str.translate`` table: code point → one folded character."""
 
-    def __missing__(self, ch: str) -> str:
-        folded = _fold_char(ch)
-        self[ch] = folded
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code)) if code >= 0x80 else chr(code)
+        self[code] = folded
         return folded
-
-    def get(self, ch: str, default: str | None = None) -> str:  # type: ignore[override]
-        return self[ch]
 
 
 @lru_cache(maxsize=1)

@@ -90,7 +90,10 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         rf"|(?P<vague>{_alternation(vocab['vague_counts'])}))"
     )
     unit = rf"(?P<unit>{_alternation(vocab['units'])})(?P<post>{_alternation(vocab['approx_postfixes'])})?"
-    with_unit = re.compile(core + unit)
+    # a lookahead on the possible first characters lets the scanner skip most text at C speed
+    first = "0-9０-９零〇一二两兩三四五六七八九十百千万几数" + "".join(
+        re.escape(word[0]) for word in [*prefixes, *vocab["vague_counts"]])
+    with_unit = re.compile(f"(?=[{first}])" + core + unit)
     bare = re.compile(core + f"(?:{unit})?")
     return with_unit, bare
 

@@ -174,9 +174,16 @@ def _default_segmenter() -> Segmenter:
     return get_segmenter("auto")
 
 
-def tokenize(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
-    """Return the word tokens of `text`, without whitespace- or punctuation-only tokens."""
-    words = (segmenter or _default_segmenter()).cut(text)
+def tokenize(text: str, *, segmenter: Segmenter | None = None, backend: Backend | None = None) -> list[str]:
+    """Return the word tokens of `text`, without whitespace- or punctuation-only tokens.
+
+    Args:
+        segmenter: the segmenter to use (default: `get_segmenter("auto")`, built once).
+        backend: shortcut for ``segmenter=get_segmenter(backend)``.
+    """
+    if segmenter is None:
+        segmenter = _default_segmenter() if backend is None else get_segmenter(backend)
+    words = segmenter.cut(text)
     return [word for word in words if _WORD_CHAR.search(word)]
 
 

@@ -27,6 +27,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -76,7 +77,7 @@ def npmi_coherence(doc_term, top_indices: Sequence[Sequence[int]]) -> np.ndarray
     return np.asarray(scores)
 
 
-class TopicModel:
+class TopicModel(BaseEstimator):
     """NMF or LDA topic model over token lists, with topics labelled by their top terms.
 
     Args:
@@ -107,12 +108,7 @@ class TopicModel:
         self.n_top_terms = n_top_terms
         self.random_state = random_state
 
-    def get_params(self, deep: bool = True) -> dict:  # noqa: ARG002 - scikit-learn signature
-        """Return the constructor parameters (scikit-learn protocol)."""
-        names = ("n_topics", "method", "max_features", "min_df", "max_df", "n_top_terms", "random_state")
-        return {name: getattr(self, name) for name in names}
-
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         if self.method not in _METHODS:
             raise InputError(f"unknown topic method {self.method!r}; choose one of {', '.join(_METHODS)}")
         if self.n_topics is not None and (not isinstance(self.n_topics, (int, np.integer)) or self.n_topics < 1):
@@ -173,7 +169,7 @@ class TopicModel:
 
     def fit(self, token_lists: Iterable[list[str]], y: object = None) -> TopicModel:  # noqa: ARG002
         """Learn the vocabulary and topics from lists of content tokens (one list per report)."""
-        self._validate_params()
+        self._check_params()
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         docs = [list(tokens) for tokens in token_lists]
@@ -182,8 +178,9 @@ class TopicModel:
         self.vectorizer_, doc_term = self._vectorize(docs)
         self.vocabulary_ = self.vectorizer_.vocabulary_
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
-        # On small matrices BLAS threads cost more than they bring (5x slower measured on 2 busy cores).
-        with threadpool_limits(limits=1 if len(docs) <= _SEARCH_MAX_DOCS else None, user_api="blas"):
+        # One BLAS thread: multi-threaded reductions may round differently from run to run, and on
+        # these thin sparse problems threads cost more than they bring (5x slower on 2 busy cores).
+        with threadpool_limits(limits=1, user_api="blas"):
             chosen = self.n_topics if self.n_topics is not None else self._choose_n_topics(doc_term, seed)
             self.n_topics_ = int(min(chosen, max(1, min(doc_term.shape))))
             self.model_, doc_topic = self._fit_model(doc_term, self.n_topics_, seed)

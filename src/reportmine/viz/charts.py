@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -23,13 +24,16 @@ CHART_FORMATS: tuple[str, ...] = ("png", "svg")
 
 UNKNOWN = "(未知)"  # label of a missing school or year
 MARGIN = "(all)"  # margin rows of the compare_* tables
+_COMPARE_UNKNOWN = "(unknown)"  # how reportmine.compare labels missing metadata
+# Derived columns of compare_metrics (rates, scheduled frequencies): not sums to plot.
+_DERIVED_SUFFIXES = ("_per_report", "_per_10k", "_scheduled")
 
 # Chinese names of the metric categories (docs/tables.md); other categories keep their own name.
 METRIC_LABELS = {
     "open_lesson": "公开课",
     "award": "获奖",
     "research_activity": "教研活动",
-    "publication": "论文/课题",
+    "publication": "论文",
 }
 
 MAX_SCHOOLS = 40  # more bars or heatmap rows than this are unreadable; the largest schools are kept
@@ -59,7 +63,7 @@ def group_label(value: Any) -> str:
     except (TypeError, ValueError):  # lists and arrays: not a missing scalar
         pass
     text = str(value).strip()
-    return text or UNKNOWN
+    return UNKNOWN if not text or text == _COMPARE_UNKNOWN else text
 
 
 def write_charts(
@@ -69,10 +73,10 @@ def write_charts(
     font_path: Path | str | None = None,
     formats: Sequence[ChartFormat] = ("png", "svg"),
 ) -> list[Path]:
-    """Draw every chart the analysis has data for under ``out_dir/charts/`` and return the files.
+    """Draw every chart the analysis has data for into ``out_dir`` and return the files.
 
     Charts: ``metrics_by_school`` (grouped bars of metric sums per school), ``metrics_by_year``
-    (lines per category), ``code_prevalence`` (school × code heatmap of the share of reports
+    (one line panel per category), ``code_prevalence`` (school × code heatmap of the share of reports
     with the code) and ``topic_trends`` (mean topic weight per year).
     """
     bad = sorted(set(formats) - set(CHART_FORMATS))
@@ -83,7 +87,7 @@ def write_charts(
     from reportmine.viz.fonts import find_cjk_font, matplotlib_font
 
     font = find_cjk_font(font_path)
-    target = Path(out_dir) / "charts"
+    target = Path(out_dir)
     written: list[Path] = []
     # rc_context restores the caller's settings (a notebook's font, backend) afterwards.
     with matplotlib.rc_context(_RC):
@@ -148,6 +152,10 @@ def _short(label: str, max_chars: int = 16) -> str:
     return label if len(label) <= max_chars else label[: max_chars - 1] + "…"
 
 
+def _cap_note(n_total: int, n_shown: int) -> str:
+    return f"（{n_total} 所学校中的 {n_shown} 所）" if n_shown < n_total else ""
+
+
 def _year_positions(years: list[str]) -> list[float]:
     """x positions of year labels: the year itself (gaps between years stay visible) when numeric."""
     if all(_year_key(year)[0] == 0 for year in years):
@@ -155,8 +163,13 @@ def _year_positions(years: list[str]) -> list[float]:
     return [float(index) for index in range(len(years))]
 
 
-def _school_key(label: str) -> tuple[bool, str]:
-    return (label == UNKNOWN, label)
+def _natural_key(label: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key reading digit runs as numbers: 第2中学 before 第10中学, topic 2 before topic 10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label) if part)
+
+
+def _school_key(label: str) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
+    return (label == UNKNOWN, _natural_key(label))
 
 
 def _metric_sums(analysis: Any) -> pd.DataFrame:
@@ -166,7 +179,7 @@ def _metric_sums(analysis: Any) -> pd.DataFrame:
         frame = compare.assign(school=compare["school"].map(group_label), year=compare["year"].map(group_label))
         frame = frame[(frame["school"] != MARGIN) & (frame["year"] != MARGIN)]
         categories = [c for c in frame.columns
-                      if c not in ("school", "year", "n_reports") and not str(c).endswith(("_per_report", "_per_10k"))]
+                      if c not in ("school", "year", "n_reports") and not str(c).endswith(_DERIVED_SUFFIXES)]
         values = frame[categories].apply(pd.to_numeric, errors="coerce")
         values = values.loc[:, values.notna().any()].fillna(0)  # drop text columns (extra metadata)
         return pd.concat([frame[["school", "year"]], values], axis=1)
@@ -193,22 +206,26 @@ def _metrics_by_school(analysis: Any) -> Any:
     if not len(sums) or not categories:
         return None
     per_school = sums.groupby("school")[categories].sum()
+    n_schools = len(per_school)
     if len(per_school) > MAX_SCHOOLS:
         log.info("metrics_by_school: showing the %d schools with most metrics of %d", MAX_SCHOOLS, len(per_school))
-        per_school = per_school.loc[per_school.sum(axis=1).sort_values(ascending=False, kind="stable").index[:MAX_SCHOOLS]]
+        largest = per_school.sum(axis=1).sort_values(ascending=False, kind="stable").index
+        per_school = per_school.loc[largest[:MAX_SCHOOLS]]
     schools = sorted(per_school.index, key=_school_key, reverse=True)  # first school at the top
-    figure = _new_figure(8, 1.5 + 0.45 * len(schools) * max(1, len(categories)) ** 0.5)
+    figure = _new_figure(8, max(3.5, 1.5 + 0.25 * len(schools) * len(categories) ** 0.5))
     axes = figure.add_subplot()
     bar_height = 0.8 / len(categories)
     for index, category in enumerate(categories):
-        positions = [row + (index - (len(categories) - 1) / 2) * bar_height for row in range(len(schools))]
+        # First category on top of each group, as in the legend.
+        positions = [row + ((len(categories) - 1) / 2 - index) * bar_height for row in range(len(schools))]
         axes.barh(positions, per_school.loc[schools, category], height=bar_height,
                   label=METRIC_LABELS.get(category, category))
     axes.set_yticks(range(len(schools)), [_short(school) for school in schools])
+    axes.set_ylim(-0.6, len(schools) - 0.4)
     axes.set_xlabel("数量（各年合计）")
     axes.set_ylabel("学校")
-    axes.set_title("各校公开课、获奖与教研活动")
-    axes.legend(loc="best")
+    axes.set_title("各校公开课、获奖与教研活动" + _cap_note(n_schools, len(schools)))
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never hides a bar
     return figure
 
 
@@ -252,11 +269,15 @@ def _code_shares(analysis: Any) -> pd.DataFrame:
     reports_per_school = _with_school_year(reports[["report_id"]], reports).groupby("school")["report_id"].nunique()
     with_code = present.groupby(["school", "code"])["report_id"].nunique().unstack(fill_value=0)
     shares = with_code.div(reports_per_school.reindex(with_code.index), axis=0).fillna(0)
+    n_schools = len(shares)
     if len(shares) > MAX_SCHOOLS:
         log.info("code_prevalence: showing the %d schools with most reports of %d", MAX_SCHOOLS, len(shares))
         largest = reports_per_school.reindex(shares.index).sort_values(ascending=False, kind="stable").index
         shares = shares.loc[largest[:MAX_SCHOOLS]]
-    return shares.loc[sorted(shares.index, key=_school_key), sorted(shares.columns, key=str)]
+    codes_in_order = sorted(shares.columns, key=lambda code: _natural_key(str(code)))
+    ordered = shares.loc[sorted(shares.index, key=_school_key), codes_in_order]
+    ordered.attrs["n_schools"] = n_schools  # before the cap, for the chart title
+    return ordered
 
 
 def _code_prevalence(analysis: Any) -> Any:
@@ -276,7 +297,7 @@ def _code_prevalence(analysis: Any) -> Any:
     figure.colorbar(image, ax=axes, label="含该代码的报告比例")
     axes.set_xlabel("代码")
     axes.set_ylabel("学校")
-    axes.set_title("各校编码出现比例")
+    axes.set_title("各校编码出现比例" + _cap_note(shares.attrs.get("n_schools", n_schools), n_schools))
     return figure
 
 
@@ -296,7 +317,7 @@ def _topic_means(analysis: Any) -> pd.DataFrame:
     reports_per_year = _with_school_year(reports[["report_id"]], reports).groupby("year")["report_id"].nunique()
     totals = weights.pivot_table(index="year", columns="topic", values="weight", aggfunc="sum", fill_value=0)
     means = totals.div(reports_per_year.reindex(totals.index), axis=0).fillna(0)
-    return means.loc[sorted(means.index, key=_year_key), sorted(means.columns, key=str)]
+    return means.loc[sorted(means.index, key=_year_key), sorted(means.columns, key=lambda c: _natural_key(str(c)))]
 
 
 def _topic_labels(topics: pd.DataFrame) -> dict[str, str]:

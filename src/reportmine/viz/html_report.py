@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportmine.errors import ReportmineError
 from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, group_label
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,14 @@ def _font_data_uri(page: str, font_path: Path | str | None) -> str:
 
     # All of printable ASCII too: the second render adds "@font-face" and digits may change.
     visible = "".join(ch for ch in set(page) | set(string.printable) if not ch.isspace())
-    woff = subset_font(find_cjk_font(font_path), visible)
+    try:
+        font = find_cjk_font(font_path)
+    except ReportmineError:
+        if font_path is not None:  # the user named a font: say it is unusable
+            raise
+        log.warning("no CJK font to embed; the HTML report relies on the reader's fonts")
+        return ""
+    woff = subset_font(font, visible)
     return "data:font/woff;base64," + base64.b64encode(woff).decode("ascii")
 
 
@@ -102,15 +110,16 @@ def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Se
     """Everything the template shows, as plain strings, numbers, lists and dicts (unescaped)."""
     reports = _table(analysis, "reports")
     labels = _report_labels(reports)
+    wordclouds = list(wordclouds)
     return {
         "overview": _overview(reports, _table(analysis, "errors")),
         "compare_tables": [
-            {"name": name, "caption": caption, **_table_view(_table(analysis, name))}
+            {"name": name, "caption": caption, **_table_view(_chinese_headers(_table(analysis, name)))}
             for name, caption in (("compare_metrics", "指标（学校 × 年份）"), ("compare_codes", "编码（学校 × 年份）"),
                                   ("compare_topics", "主题（学校 × 年份）"))
         ],
         "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem)),
-        "wordclouds": _images(list(wordclouds)[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
+        "wordclouds": _images(wordclouds[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
         "wordclouds_total": len(wordclouds),
         "shortcomings": _shortcoming_groups(_table(analysis, "shortcomings"), labels),
         "near_duplicates": _near_duplicates(_table(analysis, "near_duplicates"), labels),
@@ -119,6 +128,17 @@ def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Se
         "errors": _table_view(_table(analysis, "errors")),
         "max_rows": MAX_TABLE_ROWS,
     }
+
+
+def _chinese_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """Compare tables with Chinese column names and margins (学校, 公开课, 合计 …) for the page."""
+    try:
+        from reportmine.compare import relabel
+
+        return relabel(table, labels="zh")
+    except Exception:  # noqa: BLE001 - a page with English headers beats no page
+        log.debug("compare tables keep their English column names", exc_info=True)
+        return table
 
 
 def _table(analysis: Any, name: str) -> pd.DataFrame:
@@ -166,6 +186,10 @@ def _report_labels(reports: pd.DataFrame) -> dict[str, str]:
         title = cell_text(row.get("title")) or str(row.get("report_id"))
         labels[str(row.get("report_id"))] = f"{title}（{group_label(row.get('school'))}，{group_label(row.get('year'))}）"
     return labels
+
+
+def _label_of(labels: dict[str, str], report_id: Any) -> str:
+    return labels.get(str(report_id), cell_text(report_id))
 
 
 def _overview(reports: pd.DataFrame, errors: pd.DataFrame) -> dict[str, Any]:
@@ -226,7 +250,7 @@ def _shortcoming_groups(shortcomings: pd.DataFrame, labels: dict[str, str]) -> l
     keyed = shortcomings.assign(_category=categories.map(lambda c: "(未分类)" if _is_missing(c) else str(c)))
     groups = []
     for category, rows in keyed.groupby("_category", sort=True):
-        examples = [{"text": cell_text(row.get("text")), "report": labels.get(str(row.get("report_id")), str(row.get("report_id")))}
+        examples = [{"text": cell_text(row.get("text")), "report": _label_of(labels, row.get("report_id"))}
                     for row in rows.head(EXAMPLES_PER_CATEGORY).to_dict("records")]
         groups.append({"category": category, "count": len(rows), "examples": examples})
     return sorted(groups, key=lambda group: -group["count"])  # stable: ties stay in name order
@@ -240,8 +264,8 @@ def _near_duplicates(pairs: pd.DataFrame, labels: dict[str, str]) -> dict[str, A
     rows = []
     for row in pairs.head(MAX_TABLE_ROWS).to_dict("records"):
         rows.append({
-            "report_a": labels.get(str(row.get("report_a")), cell_text(row.get("report_a"))),
-            "report_b": labels.get(str(row.get("report_b")), cell_text(row.get("report_b"))),
+            "report_a": _label_of(labels, row.get("report_a")),
+            "report_b": _label_of(labels, row.get("report_b")),
             "similarity": cell_text(row.get("similarity")),
             "shared_chars": cell_text(row.get("shared_chars")),
             "sample": _clip(cell_text(row.get("sample")), 300),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from reportmine.errors import InputError
+from reportmine.errors import InputError, ReportmineError
 from reportmine.viz.charts import group_label
 from reportmine.viz.fonts import find_cjk_font, missing_glyphs
 
@@ -87,7 +87,7 @@ def render_wordcloud(
     try:
         from wordcloud import WordCloud
     except ImportError as exc:  # pragma: no cover - wordcloud is a declared dependency
-        raise InputError("Word clouds need the wordcloud package: pip install wordcloud") from exc
+        raise ReportmineError("Word clouds need the wordcloud package: pip install wordcloud") from exc
     cloud = WordCloud(
         font_path=str(font_path),
         width=width,
