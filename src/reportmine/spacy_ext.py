@@ -33,8 +33,17 @@ _COMPONENTS = ("reportmine_sections", "reportmine_metrics", "reportmine_shortcom
 # A list of (label, record dict) pairs for one text.
 Labelled = list[tuple[str, dict[str, Any]]]
 
-if not Span.has_extension("rm"):
-    Span.set_extension("rm", default=None)
+def _record_of(span: Span) -> dict[str, Any] | None:
+    """`span._.rm`: the record a reportmine component attached to this span (None otherwise).
+
+    Records live in `doc.user_data` under the span's id: spaCy keys plain extension values by
+    offsets and label only, and two facts may share both ("语文、数学各一次").
+    """
+    return span.doc.user_data.get((_USER_DATA_KEY, span.id))
+
+
+_USER_DATA_KEY = "reportmine"
+Span.set_extension("rm", getter=_record_of, force=True)
 
 
 def nlp(*, components: Iterable[str] = _COMPONENTS) -> Language:
@@ -81,11 +90,10 @@ class _SpanComponent:
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         for index, (label, record) in enumerate(self.extractor(doc.text)):
-            # span_id keeps `span._.rm` apart for facts sharing one clause and label.
             span = doc.char_span(record["start"], record["end"], label=label, alignment_mode="expand",
-                                 span_id=index)
+                                 span_id=f"{self.key}:{index}")
             if span is not None:
-                span._.rm = record
+                doc.user_data[(_USER_DATA_KEY, span.id)] = record
                 spans.append(span)
         doc.spans[self.key] = spans
         return doc

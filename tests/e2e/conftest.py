@@ -19,6 +19,18 @@ def run_cli(*args: str):
 
 
 @pytest.fixture(scope="session")
+def cli():
+    """The reportmine CLI, invoked in-process: ``cli("analyze", path, "-o", out)``."""
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    assert SEEDS.is_dir(), f"seed reports not found at {SEEDS}"
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
 def seeds_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("seeds-out")
     result = run_cli("analyze", SEEDS, "-o", out, "--workers", "1", "--quiet")

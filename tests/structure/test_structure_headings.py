@@ -109,6 +109,15 @@ def test_heading_and_body_on_one_line(line: str, title: str, body_start: str) ->
     assert text[section.title_end:].startswith(body_start)
 
 
+def test_numbering_running_on_across_parents() -> None:
+    text = TITLE + (
+        "一、做法\n（一）备课\n1、个人初备\n正文。\n2、集体研讨\n正文。\n（二）上课\n3、课堂展示\n正文。\n"
+        "4、课后反思\n正文。\n二、成效\n正文。"
+    )
+    rows = [(s.section_id, s.title) for s in parse_sections(text)]
+    assert rows[-3:] == [("1.2.1", "课堂展示"), ("1.2.2", "课后反思"), ("2", "成效")]
+
+
 def test_offsets_and_ends() -> None:
     text = TITLE + "一、做法\n正文一。\n（一）备课\n正文二。\n二、成效\n正文三。"
     sections = parse_sections(text)
@@ -135,6 +144,8 @@ def test_offsets_and_ends() -> None:
         ("一、问题\n一是参与积极性不高。\n二是缺乏专家引领。", ["问题"]),
         # the document title and the closing school name and date are not sections
         ("一、做法\n正文。\n永嘉县桥头镇中心小学\n二〇二一年一月", ["做法"]),
+        # a list of short lines is not a run of headings
+        ("一、目标\n我们的目标是：\n学习一点理论\n思考一点问题\n实践一点技能\n二、做法\n正文。", ["目标", "做法"]),
         # a lead-in line in the preamble is not a section
         ("现将本学期工作总结如下：\n一、做法\n正文。", ["做法"]),
     ],
@@ -158,6 +169,11 @@ def test_rules_list_is_not_a_section_at_any_depth() -> None:
          [(1, "做法"), (2, "欠缺之处"), (2, "后续推进思路")]),
         ("主要做法\n正文很长的一段话。\n存在问题\n教师参与不够。", [(1, "主要做法"), (1, "存在问题")]),
         ("【主要工作】\n正文很长的一段话。\n【不足与反思】\n教师参与不够。", [(1, "主要工作"), (1, "不足与反思")]),
+        # after a top-level list "1.…2.…" an unnumbered heading is a part of its own
+        ("1.加强常规管理。学期初，教导处对各科教学计划进行了检查，学期中进行了两次常规检查。\n"
+         "2.开展教研活动。各教研组每两周开展一次教研活动，共开展校级公开课12节，效果良好。\n"
+         "存在问题：\n部分教师作业批改不够及时。\n下学期工作设想：\n1.继续抓好教学常规管理。\n2.加强青年教师培养。",
+         [(1, "加强常规管理"), (1, "开展教研活动"), (1, "存在问题"), (1, "下学期工作设想")]),
     ],
 )
 def test_unnumbered_headings(text: str, expected: list[tuple[int, str]]) -> None:
@@ -207,9 +223,16 @@ def test_seed_002_part_3(seed_002_parts: list[str]) -> None:
     assert tops[-1] == ("六、", "校本研训中存在的问题")
 
 
-def test_sections_of_all_seeds_hold_consistent_offsets(seed_000: str, seed_002_parts: list[str]) -> None:
+def test_sections_of_all_seeds_hold_consistent_offsets(
+    seed_000: str, seed_002_parts: list[str]
+) -> None:
     for text in [seed_000, *seed_002_parts]:
         for section in parse_sections(text):
             assert section.start < section.title_end <= section.end <= len(text)
             assert text[section.start:].startswith(section.marker)
             assert section.title in text[section.start:section.title_end]
+
+
+def test_short_lines_in_a_row_are_not_headings() -> None:
+    text = TITLE + "一、目标\n我们的目标是：\n学习一点理论\n思考一点问题\n实践一点技能\n二、做法\n正文。"
+    assert [s.title for s in parse_sections(text)] == ["目标", "做法"]

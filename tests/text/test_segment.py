@@ -82,6 +82,7 @@ def test_every_dictionary_term_is_one_token(backend: str, jieba_segmenter, reque
         ("实行师徒结对，落实“双减”政策", ["实行", "师徒结对", "落实", "双减", "政策"]),
         ("  \n（一）集体备课 ", ["一", "集体备课"]),
         ("。，、！", []),
+        ("本學期推行小班化教學，ＰＰＴ", ["本学期", "推行", "小班化", "教学", "PPT"]),  # folded first
     ],
 )
 def test_tokenize_keeps_words_only(text: str, expected: list[str], jieba_segmenter) -> None:
@@ -101,6 +102,19 @@ def test_tokenize_keeps_words_only(text: str, expected: list[str], jieba_segment
 )
 def test_content_tokens(tokens: list[str], expected: list[str]) -> None:
     assert content_tokens(tokens) == expected
+
+
+def test_tokenize_without_folding_keeps_the_characters(jieba_segmenter) -> None:
+    assert "".join(tokenize("小班化教學", segmenter=jieba_segmenter, fold=False)) == "小班化教學"
+
+
+def test_jieba_logging_is_silenced(jieba_segmenter) -> None:
+    import logging
+
+    import jieba
+
+    jieba_segmenter.cut("校本研修")
+    assert jieba.default_logger.getEffectiveLevel() >= logging.WARNING
 
 
 def test_user_stopwords_and_dictionary(tmp_path: Path) -> None:

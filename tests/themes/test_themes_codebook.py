@@ -121,3 +121,12 @@ def test_malformed_codebook_raises_a_clear_error(tmp_path: Path, content: str, m
 def test_missing_codebook_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read codebook"):
         load_codebook(tmp_path / "none.yaml")
+
+
+def test_fallback_fold_without_the_normalize_module() -> None:
+    from reportmine.themes import codebook as codebook_module
+
+    text = "小班化教學，ＡＢＣ"
+    folded = "".join(codebook_module._fold_char(char) for char in text)
+    assert len(folded) == len(text)
+    assert folded.startswith("小班化教学") and folded.endswith("abc")

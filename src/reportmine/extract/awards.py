@@ -44,6 +44,7 @@ class _Anchor:
     generic: bool = False  # "获奖": a prize of unstated grade
     names_honour: bool = False  # "被评为": what follows is the honour
     last_word_start: int = -1  # level words end here ("区级优秀教研组" is county, not group)
+    title: Span | None = None  # where the honour title stands ("小科学家"), the item when none is named
 
     def __post_init__(self) -> None:
         if self.last_word_start < 0:
@@ -79,7 +80,8 @@ def _anchor(view: ReportView, trigger: re.Match[str]) -> _Anchor:
     cue = view.cues.cue_of(trigger)
     if cue.kind == GRADE:
         return _Anchor(trigger.start(), trigger.end(), cue.value, None, generic=cue.value is None)
-    return _Anchor(trigger.start(), trigger.end(), None, cue.value, names_honour=cue.names_honour)
+    title = None if cue.names_honour else (trigger.start(), trigger.end())
+    return _Anchor(trigger.start(), trigger.end(), None, cue.value, names_honour=cue.names_honour, title=title)
 
 
 def _merge(view: ReportView, anchors: list[_Anchor]) -> list[_Anchor]:
@@ -92,7 +94,7 @@ def _merge(view: ReportView, anchors: list[_Anchor]) -> list[_Anchor]:
                                  last.usual_recipient or anchor.usual_recipient,
                                  generic=last.generic and anchor.generic,
                                  names_honour=last.names_honour or anchor.names_honour,
-                                 last_word_start=anchor.start)
+                                 last_word_start=anchor.start, title=last.title or anchor.title)
         else:
             merged.append(anchor)
     return merged
@@ -122,11 +124,12 @@ def _award(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor, 
            used: set[int]) -> Metric | None:
     """Build the Metric of one award, or None when the words do not state a won award."""
     cues = view.cues
-    if view.has(cues.future, clause[0], anchor.end) or view.has(cues.not_awards, anchor.start, anchor.end + 3):
+    sentence_start = _frame(view, clause)[-1][0]  # "共有…13位教师，其中区级骨干教师2名": staff
+    if view.has(cues.future, sentence_start, anchor.end) or view.has(cues.not_awards, anchor.start, anchor.end + 3):
         return None
     trailing = _trailing_count(view, anchor, clause[1], used)
     won = anchor.grade is not None or anchor.generic or anchor.names_honour or view.has(cues.win_verbs, segment_start, anchor.start)
-    if not won and trailing is None:
+    if not won and (trailing is None or view.has(cues.staff, sentence_start, anchor.start)):
         return None
     split = view.has(cues.split_verbs, clause[0], anchor.start)
     leading = [q for q in view.quantities_in(segment_start, anchor.start)
@@ -135,8 +138,11 @@ def _award(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor, 
     level, evidence_start = _level(view, clause, segment_start, anchor)
     item = next((word for span in [(clause[0], anchor.start)] + _frame(view, clause)[1:]
                  if (word := _last_word(view, cues.items, *span)) is not None), None)
+    recipient = _recipient(view, clause, segment_start, anchor, item)
+    if item is None and anchor.title is not None:
+        item = view.text[anchor.title[0]:anchor.title[1]]  # "市教坛中坚2人": the title is what was won
     metric = Metric(category="award", value=1.0, level=level, grade=grade if grade or anchor.generic else "title",
-                    recipient=_recipient(view, clause, segment_start, anchor, item), item=item,
+                    recipient=recipient, item=item,
                     start=min(evidence_start, clause[0]), end=clause[1])
     if count is not None:
         used.add(count.start)
@@ -159,16 +165,16 @@ def _level(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor) 
             return after[0], clause[0]
     level, start = _level_before(view, clause)
     if level == "unknown" and view.has(cues.organizer_award_verbs, clause[0], anchor.start):
-        if any(view.organizes(*span) for span in _frame(view, clause)):
-            return "school", clause[0]  # "学校还组织了…评比，共收到…，评出一等奖6份"
+        if any(view.organizes(*span) for span in _frame(view, clause, across_sentences=True)):
+            return "school", clause[0]  # "学校举办了…大比武，共有42位教师参赛，评出一等奖8名"
     return level, start
 
 
-def _frame(view: ReportView, clause: Span) -> list[Span]:
-    """The clause and up to _FRAME_REACH clauses before it in the same sentence."""
+def _frame(view: ReportView, clause: Span, *, across_sentences: bool = False) -> list[Span]:
+    """The clause and up to _FRAME_REACH clauses before it in the same sentence (or paragraph)."""
     spans = [clause]
     for _ in range(_FRAME_REACH):
-        previous = view.previous_clause(spans[-1])
+        previous = view.previous_clause(spans[-1], across_sentences=across_sentences)
         if previous is None:
             break
         spans.append(previous)

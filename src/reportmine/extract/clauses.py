@@ -25,10 +25,17 @@ Span = tuple[int, int]
 # Clause breaks after folding (full-width forms kept in case folding is not available);
 # a full stop between digits is a decimal point, not a break.
 _CLAUSE_BREAK = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
-# Breaks that end a sentence: a level word never reaches across them.
+# Breaks that end a sentence or a ；-part: a level word never reaches across them.
 _SENTENCE_BREAKS = frozenset("。!?;！？；\n")
 # An organizer is the subject when it stands within this many characters of the clause start.
-_SUBJECT_REACH = 4
+_SUBJECT_REACH = 6  # "本年度学校举办了…"
+# A school word followed this closely by people qualifies them ("学校特级教师", "我校青年教师").
+_QUALIFIER_REACH = 2
+# An organizing school stays the subject for this many clauses ("学校每月举办一期“实小讲坛”，…，
+# 全年共举办讲坛10期").
+_ORGANIZER_REACH = 1
+# A report title is a short first line.
+_TITLE_MAX = 40
 _NUMERALS = tuple("一二三四五六七八九十两")
 # A destination verb this far before a place makes it a destination ("赴永嘉县桥头镇…").
 _DESTINATION_REACH = 4
@@ -71,6 +78,16 @@ class ReportView:
         self.quantities = find_quantities(self.folded)
         self._quantity_starts = [q.start for q in self.quantities]
         self.cues = metric_cues()
+        self.default_level = self._report_level()
+
+    def _report_level(self) -> str:
+        """"group" for a group's own report (its title names a group: "英语组工作总结"), else unknown."""
+        title_end = self.folded.find("\n")
+        title_end = len(self.folded) if title_end < 0 else title_end
+        if title_end <= _TITLE_MAX and self.has(self.cues.report_title, 0, title_end) \
+                and "group" in self.levels_in(0, title_end):
+            return "group"
+        return "unknown"
 
     def clause_of(self, position: int) -> Span:
         """Return (start, end) of the clause around `position`, surrounding blanks trimmed."""
@@ -83,10 +100,11 @@ class ReportView:
             end -= 1
         return start, end
 
-    def previous_clause(self, clause: Span) -> Span | None:
-        """Return the clause before `clause` in the same sentence, or None at a sentence start."""
+    def previous_clause(self, clause: Span, *, across_sentences: bool = False) -> Span | None:
+        """Return the clause before `clause` in the same sentence (or paragraph), else None."""
         index = bisect_left(self.breaks, clause[0]) - 1
-        if index < 0 or self.folded[self.breaks[index]] in _SENTENCE_BREAKS:
+        stops = "\n" if across_sentences else _SENTENCE_BREAKS
+        if index < 0 or self.folded[self.breaks[index]] in stops:
             return None
         return self.clause_of(self.breaks[index] - 1) if self.breaks[index] > 0 else None
 
@@ -107,6 +125,8 @@ class ReportView:
         if before in cues.not_count_prefixes or (before == cues.previous_marker and unit in cues.previous_units):
             return False
         if unit and folded.startswith(unit[-1], quantity.end):  # reduplicated: 一轮轮, 一次次
+            return False
+        if cues.not_count_followers.match(folded, quantity.end) is not None:
             return False
         return not folded.startswith(_NUMERALS, quantity.end)  # "三个一": a slogan, not a count
 
@@ -165,9 +185,10 @@ class ReportView:
             earlier = self.levels_in(*previous, people=people)
             if earlier:
                 return earlier[-1], previous[0]
-        if organizers and any(span and self.organizes(*span) for span in (clause, previous)):
+        whole = self.clause_of(clause[0])  # an organizer is the subject of the whole clause
+        if organizers and any(span and self.organizes(*span) for span in self._clauses_back(whole)):
             return "school", clause[0]
-        return "unknown", clause[0]
+        return (self.default_level if organizers else "unknown"), clause[0]
 
     def states_fact_of(self, kind: str, start: int, end: int) -> bool:
         """True when [start, end) states its own fact of `kind`: a trigger of that category with a
@@ -177,14 +198,27 @@ class ReportView:
         return any(self.is_count(q) for q in self.quantities_in(start, end)) or self.has(
             self.cues.single_lesson_verbs, start, end)
 
+    def _clauses_back(self, clause: Span, count: int = _ORGANIZER_REACH) -> list[Span]:
+        """`clause` and up to `count` clauses before it in its paragraph (sentences may end)."""
+        spans = [clause]
+        while len(spans) <= count:
+            previous = self.previous_clause(spans[-1], across_sentences=True)
+            if previous is None:
+                break
+            spans.append(previous)
+        return spans
+
     def organizes(self, start: int, end: int) -> bool:
         """True when a school or its office organizes something in [start, end) ("学校先后组织了…",
         not "我校教师共承担…", where the school only qualifies its teachers)."""
         if self.has(self.cues.school_based, start, end):
             return True
         match = self.cues.school_organizers.search(self.folded, start, min(end, start + _SUBJECT_REACH))
-        return match is not None and match.start() - start <= _SUBJECT_REACH - len(match.group()) \
-            and not self._describes_people(match.end(), self.cues.people_after_level)
+        if match is None or match.start() - start > _SUBJECT_REACH - len(match.group()):
+            return False
+        # "学校特级教师、正高级教师…每学期至少上一节示范课": the school only qualifies its teachers
+        people = self.cues.people_after_level.search(self.folded, match.end(), match.end() + _QUALIFIER_REACH + 3)
+        return people is None or people.start() > match.end() + _QUALIFIER_REACH
 
     def organizer_ends_at(self, position: int) -> bool:
         """True when an organizer word ends right at `position` ("学校每学期…", "教科室每学期…")."""

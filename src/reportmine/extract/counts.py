@@ -26,6 +26,10 @@ _MAX_TRIGGER_DISTANCE = 20
 # A head count ("三个学段", "两位老师") may stand this far before 各.
 _HINT_REACH = 6
 _DAY_SEPARATORS = re.compile(r"[、,和及与]")
+# A clause this short before the fact may hold its period ("每学期末，…").
+_LEAD_PERIOD_MAX = 6
+# The count follows its total word this closely ("共计6个专题", "共9节").
+_TOTAL_REACH = 3
 _CN_DIGITS = frozenset("一二三四五六七八九")
 # A verb of giving a lesson stands at most this far before the lesson word ("执教公开课").
 _LESSON_VERB_REACH = 4
@@ -37,15 +41,17 @@ _WEAK_DISTANCE = 4
 
 def count_facts(view: ReportView, clause: Span, matches: list[re.Match[str]]) -> list[Metric]:
     """Return the counts and frequencies the clause states (text order)."""
-    period = view.cues.periods.search(view.folded, *clause)
-    if period is None and not view.quantities_in(*clause) and not any(
+    period = view.cues.periods.search(view.folded, *clause) or _lead_period(view, clause)
+    following_total = _following_total(view, clause)
+    if period is None and following_total is None and not view.quantities_in(*clause) and not any(
             view.cues.cue_of(match).kind == "open_lesson" for match in matches):
         return []  # nothing to count: most clauses with a trigger word end here
     triggers = _count_triggers(view, clause, matches)
     if not triggers:
         return []
     if period is None and view.has(view.cues.per_unit, *clause):
-        return []  # "每位教师一学年至少开一节公开课": an allotment, not a count
+        # "每位教师一学年至少开一节公开课" is an allotment; "…都上了一节研讨课，共9节" has a total
+        return _total_count(view, clause, following_total, triggers) if following_total else []
     quantities = [q for q in view.quantities_in(*clause) if view.is_count(q)]
     quantities = [q for q, following in zip(quantities, quantities[1:] + [None])
                   if following is None or not _is_head_count(view, q, following)]
@@ -59,9 +65,43 @@ def count_facts(view: ReportView, clause: Span, matches: list[re.Match[str]]) ->
         if not view.is_article(quantity):
             facts.extend(_count(view, (window_start, clause[1]), quantity, triggers))
         window_start = quantity.end
+    if not facts and following_total is not None:
+        facts.extend(_total_count(view, clause, following_total, triggers))
     if not facts:
         facts.extend(_single_lessons(view, clause, triggers))
     return sorted(facts, key=lambda metric: metric.start)
+
+
+def _lead_period(view: ReportView, clause: Span) -> re.Match[str] | None:
+    """"每学期末，教科室组织一次…": a short clause before holding only the period."""
+    previous = view.previous_clause(clause)
+    if previous is None or previous[1] - previous[0] > _LEAD_PERIOD_MAX:
+        return None
+    return view.cues.periods.search(view.folded, *previous)
+
+
+def _following_total(view: ReportView, clause: Span) -> QuantityMatch | None:
+    """"…提升培训，共计6个专题": the count in a clause right after, led by a total word."""
+    if clause[1] >= len(view.folded) or view.folded[clause[1]] in "。!?;\n":
+        return None
+    following = view.clause_of(clause[1] + 1)
+    total = view.cues.total.match(view.folded, following[0])
+    if total is None or view.cues.triggers.search(view.folded, *following):
+        return None
+    counts = view.quantities_in(total.end(), following[1])
+    return counts[0] if counts and counts[0].start - total.end() <= _TOTAL_REACH else None
+
+
+def _total_count(view: ReportView, clause: Span, total: QuantityMatch, triggers: list[Trigger]) -> list[Metric]:
+    trigger = next((t for t in reversed(triggers) if total.quantity.unit in metric_cues().category_units[t[2]]), None)
+    if trigger is None:
+        return []
+    level, evidence_start = view.level_for(clause, trigger[0], people=view.cues.people_after_level,
+                                           organizers=True, same_kind=trigger[2])
+    q = total.quantity
+    return [Metric(category=trigger[2], value=q.value, value_max=q.value_max, approx=q.approx,
+                   qualifier=q.qualifier, level=level, unit=q.unit, start=evidence_start,
+                   end=view.clause_of(total.start)[1])]
 
 
 def _count_triggers(view: ReportView, clause: Span, matches: list[re.Match[str]]) -> list[Trigger]:
@@ -104,10 +144,13 @@ def _frequencies(view: ReportView, clause: Span, period: re.Match[str], quantiti
     if times is None and days is None and not view.has(cues.schedule, *clause):
         return [], []
     anchor = (times.start, times.end) if times else (period.start(), period.end())
-    trigger = _nearest_trigger(triggers, *anchor, None, within=clause[1] - clause[0])
+    scheduled = [t for t in triggers if t[2] != "publication"]  # papers are not scheduled
+    trigger = _nearest_trigger(scheduled, *anchor, None, within=clause[1] - clause[0])
     if trigger is None:
         return [], []
     level, evidence_start = view.level_for(clause, trigger[0], people=cues.people_after_level, same_kind=trigger[2])
+    if level == "unknown" and trigger[2] != "publication":
+        level = view.default_level
     if level == "unknown" and view.organizer_ends_at(period.start()):
         level = "school"  # "学校每学期组织一次…", "教科室每学期组织两次…"
     quantity = times.quantity if times else Quantity(1.0)
@@ -139,7 +182,7 @@ def _count(view: ReportView, window: Span, quantity: QuantityMatch, triggers: li
         return []
     clause = view.clause_of(quantity.start)
     level, evidence_start = view.level_for((window[0], clause[1]), min(trigger[0], quantity.start),
-                                           people=view.cues.people_after_level, organizers=True,
+                                           people=view.cues.people_after_level, organizers=trigger[2] != "publication",
                                            same_kind=trigger[2])
     q = quantity.quantity
     return [Metric(category=trigger[2], value=q.value, value_max=q.value_max, approx=q.approx,
@@ -156,7 +199,9 @@ def _is_head_count(view: ReportView, quantity: QuantityMatch, following: Quantit
 
 def _single_lessons(view: ReportView, clause: Span, triggers: list[Trigger]) -> list[Metric]:
     """"执教公开课《数与形》" → 1 lesson; "推荐3位老师上校级公开课" → 3 lessons."""
-    lesson = next((t for t in triggers if t[2] == "open_lesson"), None)
+    lessons = [t for t in triggers if t[2] == "open_lesson"]
+    lesson = next((t for t in lessons if view.has(view.cues.single_lesson_verbs, max(clause[0], t[0] - _LESSON_VERB_REACH), t[0])),
+                  lessons[0] if lessons else None)
     if lesson is None or _breakdown_follows(view, clause):
         return []  # "…执教公开课，其中市级公开课3节…": the parts are the facts
     givers = [q for q in view.quantities_in(clause[0], lesson[0])

@@ -52,6 +52,8 @@ class MetricCues:
     school_based: re.Pattern[str]
     destination_verbs: re.Pattern[str]
     event_units: frozenset[str]
+    not_count_followers: re.Pattern[str]
+    report_title: re.Pattern[str]
     previous_marker: str
     previous_units: frozenset[str]
     periods: re.Pattern[str]
@@ -65,6 +67,7 @@ class MetricCues:
     win_verbs: re.Pattern[str]
     split_verbs: re.Pattern[str]
     future: re.Pattern[str]
+    staff: re.Pattern[str]
     not_awards: re.Pattern[str]
     negative: re.Pattern[str]
     per_unit: re.Pattern[str]
@@ -119,7 +122,8 @@ def metric_cues() -> MetricCues:
         title_count_units=frozenset(awards["title_count_units"]),
         levels=_compile(level_of),
         level_of=level_of,
-        people_after_level=_compile(vocab["people_after_level"]),
+        people_after_level=re.compile(
+            rf"(?!{alternation(vocab['not_people'])})(?:{alternation(vocab['people_after_level'])})"),
         award_people_after_level=re.compile(  # "片区教师获一等奖", not "市教师培训工作先进单位"
             rf"(?:{alternation(vocab['award_people_after_level'])})[^,;:。]{{0,4}}?"
             rf"(?:{alternation(awards['win_verbs'] + awards['title_verbs'])})"),
@@ -127,6 +131,8 @@ def metric_cues() -> MetricCues:
         school_based=_compile(vocab["school_based_words"]),
         destination_verbs=_compile(vocab["destination_verbs"]),
         event_units=frozenset(vocab["event_units"]),
+        not_count_followers=_compile(vocab["not_count_followers"]),
+        report_title=_compile(vocab["report_title_words"]),
         previous_marker=quantities["previous_marker"],
         previous_units=frozenset(quantities["previous_units"]),
         periods=_compile(vocab["periods"]),
@@ -140,6 +146,7 @@ def metric_cues() -> MetricCues:
         win_verbs=_compile(awards["win_verbs"] + awards["title_verbs"]),
         split_verbs=_compile(awards["split_verbs"]),
         future=_compile(awards["future_words"]),
+        staff=_compile(awards["staff_words"]),
         not_awards=_compile(awards["not_awards"]),
         negative=_compile(vocab["negative_contexts"]),
         per_unit=_compile(vocab["per_unit_words"]),

@@ -78,15 +78,17 @@ def _clause_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]])
 def _drop_breakdowns(view: ReportView, metrics: list[Metric]) -> list[Metric]:
     """Keep a total, drop its parts of the same category ("获奖9篇，其中一等奖2篇")."""
     kept: list[Metric] = []
-    total: tuple[int, int, str] | None = None  # (end of the total's clause, end of its scope, category)
+    total: Metric | None = None
+    scope_end = -1
     for metric in metrics:
-        if (total and metric.start < total[1] and metric.category == total[2] and metric.period is None
-                and view.has(view.cues.breakdown, total[0], metric.end)):
-            continue
+        if (total and metric.start < scope_end and metric.category == total.category and metric.period is None
+                and metric.level in (total.level, "unknown") and view.has(view.cues.breakdown, total.end, metric.end)):
+            continue  # a part at another level ("其中…在浙江省…执教示范课一节") is a fact of its own
         kept.append(metric)
-        if metric.value is not None and metric.period is None:
-            scope_end = _BREAKDOWN_SCOPE_END.search(view.folded, metric.end)
-            total = (metric.end, scope_end.start() if scope_end else len(view.folded), metric.category)
+        if metric.value is not None and metric.period is None and metric.unit is not None:
+            total = metric
+            found = _BREAKDOWN_SCOPE_END.search(view.folded, metric.end)
+            scope_end = found.start() if found else len(view.folded)
     return kept
 
 

@@ -141,7 +141,8 @@ def parse_sections(text: str) -> list[Section]:
     lines = [(m.start(), m.group()) for m in _LINE.finditer(folded)]
     candidates = _collect_candidates(lines)
     _mark_governing(candidates, len(lines))
-    kept = [c for c in candidates if c.family == _PLAIN or c.list_prone is False]
+    kept = _plain_headings([c for c in candidates if c.family == _PLAIN])
+    kept += [c for c in candidates if c.family != _PLAIN and not c.list_prone]
     kept += _heading_runs([c for c in candidates if c.family != _PLAIN and c.list_prone])
     kept.sort(key=lambda c: c.start)
     accepted = _place(kept)
@@ -172,7 +173,8 @@ def _sign_off_start(lines: list[tuple[int, str]]) -> int:
     index = len(lines)
     while index > 1:
         line = lines[index - 1][1].strip()
-        if len(line) > _GRAMMAR.plain_max or _GRAMMAR.sentence_punct.search(line) or match_marker(line):
+        too_long = len(line) > _GRAMMAR.plain_max
+        if too_long or _GRAMMAR.sentence_punct.search(line) or match_marker(line):
             break
         index -= 1
     return index
@@ -251,6 +253,17 @@ def _mark_governing(candidates: list[_Candidate], n_lines: int) -> None:
         )
 
 
+def _plain_headings(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Drop runs of three or more short lines in a row: a list ("学习一点理论\n思考一点问题…")."""
+    runs: list[list[_Candidate]] = []
+    for candidate in candidates:
+        if runs and runs[-1][-1].line_index + 1 == candidate.line_index:
+            runs[-1].append(candidate)
+        else:
+            runs.append([candidate])
+    return [c for run in runs if len(run) < 3 for c in run]
+
+
 def _heading_like(candidate: _Candidate) -> bool:
     if candidate.shape == "title":
         return candidate.governs
@@ -287,23 +300,30 @@ def _place(candidates: list[_Candidate]) -> list[_Candidate]:
     )
     accepted: list[_Candidate] = []
     stack: list[_Level] = []
+    last_seen: dict[str, int | None] = {}  # last accepted ordinal per family
     for candidate in candidates:
-        level = _level_for(candidate, stack, has_numbered_top)
+        level = _level_for(candidate, stack, has_numbered_top, last_seen)
         if level is None:
             continue
+        last_seen[candidate.family] = candidate.ordinal
         # a style switch keeps the families seen at this level: (一)(二)(三) 四、 (五) …
-        families = stack[level].families | {candidate.family} if level < len(stack) else {candidate.family}
+        families = {candidate.family} | (stack[level].families if level < len(stack) else set())
         del stack[level:]
         candidate.depth = level + 1
         candidate.parent = stack[-1].index if stack else None
         accepted.append(candidate)
-        stack.append(
-            _Level(families, candidate.numerals, candidate.ordinal, len(accepted) - 1, candidate.list_prone)
-        )
+        stack.append(_Level(
+            families, candidate.numerals, candidate.ordinal, len(accepted) - 1, candidate.list_prone
+        ))
     return accepted
 
 
-def _level_for(candidate: _Candidate, stack: list[_Level], has_numbered_top: bool) -> int | None:
+def _level_for(
+    candidate: _Candidate,
+    stack: list[_Level],
+    has_numbered_top: bool,
+    last_seen: dict[str, int | None],
+) -> int | None:
     """Return the stack level (0 = top) the candidate opens, or None when it is not a heading."""
     if candidate.family == _PLAIN:
         for level, open_level in enumerate(stack):
@@ -311,7 +331,8 @@ def _level_for(candidate: _Candidate, stack: list[_Level], has_numbered_top: boo
                 return level
         if not stack and has_numbered_top:
             return None  # a short line in the preamble ("现总结如下：") is not a section
-        return len(stack)
+        # "欠缺之处：" is a sub-heading of "四、"; after a list "1.…2.…3.…" it is a part of its own.
+        return 1 + max((i for i, lvl in enumerate(stack) if not lvl.list_prone), default=-1)
     for level, open_level in enumerate(stack):
         if candidate.family in open_level.families:
             if candidate.ordinal == (open_level.last or 0) + 1 or candidate.ordinal == 1:
@@ -321,9 +342,12 @@ def _level_for(candidate: _Candidate, stack: list[_Level], has_numbered_top: boo
         if candidate.rank == 1 and all(open_level.list_prone for open_level in stack):
             return 0  # "一、" after a preamble list "1、…2、…": the typical top rank wins
         return len(stack)
+    if stack and candidate.ordinal == (last_seen.get(candidate.family) or 0) + 1:
+        return len(stack)  # numbering that runs on across parents: （一）1、2、（二）3、4、
     for level, open_level in enumerate(stack):
         # style switch inside one run: (一)(二)(三) then 四、
-        if open_level.numerals == candidate.numerals and candidate.ordinal == (open_level.last or 0) + 1:
+        continues = candidate.ordinal == (open_level.last or 0) + 1
+        if open_level.numerals == candidate.numerals and continues:
             return level
     if not stack and candidate.ordinal is not None and not candidate.list_prone:
         return 0  # the first top-level heading may be cut from an excerpt

@@ -55,9 +55,10 @@ class _PassageCues:
 
 def _load_passage_cues() -> _PassageCues:
     cues = load_vocab("roles.yaml")["passages"]
-    lead = "(?:" + "|".join(f"(?:{p})" for p in cues["problem_lead"]) + ")" + cues["problem_lead_end"]
-    patterns = {name: cues[name] for name in _PassageCues.__dataclass_fields__ if name != "problem_lead"}
-    return _PassageCues(problem_lead=re.compile(lead), **{n: re.compile(p) for n, p in patterns.items()})
+    alternatives = "|".join(f"(?:{pattern})" for pattern in cues["problem_lead"])
+    lead = re.compile(f"(?:{alternatives}){cues['problem_lead_end']}")
+    names = [name for name in _PassageCues.__dataclass_fields__ if name != "problem_lead"]
+    return _PassageCues(problem_lead=lead, **{name: re.compile(cues[name]) for name in names})
 
 
 _CUES = _load_passage_cues()
@@ -191,9 +192,13 @@ def _section_spans(text: str, sections: list[Section], role: str) -> list[_Span]
         parent = by_id.get(section.parent_id or "")
         if section.role != role or (parent is not None and parent.role == role):
             continue
-        inside = [s for s in sections if s.start >= section.start and s.end <= section.end and s is not section]
+        inside = [
+            s for s in sections if section.start <= s.start and s.end <= section.end and s is not section
+        ]
         excluded = [(s.start, s.end) for s in inside if s.role != role]
-        subheadings = {s.start: s.title_end for s in inside if s.role == role and _is_bare_title(text, s)}
+        subheadings = {
+            s.start: s.title_end for s in inside if s.role == role and _is_bare_title(text, s)
+        }
         spans += _region_items(text, section.title_end, section.end, excluded, subheadings, role)
     return spans
 

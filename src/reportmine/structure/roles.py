@@ -69,7 +69,8 @@ def heading_role(title: str) -> str | None:
 def _cue_position(title: str, word: str, role: str) -> int:
     position = title.find(word)
     while position >= 0 and role == "problems" and (
-        _CUES.negator.search(title[:position]) or _CUES.follower.search(title[position + len(word):])
+        _CUES.negator.search(title[:position])
+        or _CUES.follower.search(title[position + len(word):])
     ):
         position = title.find(word, position + 1)  # "加强教学反思", "问题真解决" are measures
     return position

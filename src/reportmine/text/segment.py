@@ -6,9 +6,9 @@ segmenters are built lazily, once per process and per dictionary set (jieba need
 to load its main dictionary), and never touch jieba's global tokenizer.
 
     >>> tokenize("我校以小班化教育为中心，开展校本研修。")
-    ['我校', '以', '小班化教育', '为', '中心', '开展', '校本研修']
+    ['我校', '以', '小班化', '教育', '为', '中心', '开展', '校本研修']
     >>> content_tokens(_)
-    ['小班化教育', '中心', '校本研修']
+    ['小班化', '教育', '中心', '校本研修']
 """
 from __future__ import annotations
 
@@ -174,16 +174,28 @@ def _default_segmenter() -> Segmenter:
     return get_segmenter("auto")
 
 
-def tokenize(text: str, *, segmenter: Segmenter | None = None, backend: Backend | None = None) -> list[str]:
+def _fold(text: str) -> str:
+    try:
+        from reportmine.text.normalize import fold_for_matching
+    except ImportError:  # pragma: no cover - normalize ships with the package
+        return text
+    return fold_for_matching(text)
+
+
+def tokenize(
+    text: str, *, segmenter: Segmenter | None = None, backend: Backend | None = None, fold: bool = True
+) -> list[str]:
     """Return the word tokens of `text`, without whitespace- or punctuation-only tokens.
 
     Args:
         segmenter: the segmenter to use (default: `get_segmenter("auto")`, built once).
         backend: shortcut for ``segmenter=get_segmenter(backend)``.
+        fold: segment the text folded for matching (traditional → simplified, full-width →
+            ASCII), so that a Big5 report gives the same tokens (教学, not 教學) as the others.
     """
     if segmenter is None:
         segmenter = _default_segmenter() if backend is None else get_segmenter(backend)
-    words = segmenter.cut(text)
+    words = segmenter.cut(_fold(text) if fold else text)
     return [word for word in words if _WORD_CHAR.search(word)]
 
 

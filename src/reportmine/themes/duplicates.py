@@ -5,7 +5,9 @@ folding and removing punctuation and whitespace, so re-punctuated or re-wrapped 
 match). MinHash signatures go into a MinHashLSH index (datasketch); only the candidate pairs it
 returns are compared, so the work grows with the number of reports, not its square. For each
 candidate the exact Jaccard similarity of the two shingle sets is computed and pairs at or above
-`threshold` are kept.
+`threshold` are kept. Shingles are hashed to 32 bits in numpy (~1.5 ms per 3,000-character report
+on one core, against ~6 ms with datasketch's SHA-1 per shingle); `minhash_signature` gives the
+same signature per report for computing in worker processes.
 
 Genre phrases: when the corpus holds at least 20 reports, shingles that occur in more than 20 % of
 them (领导重视、成立了以校长为组长的… in every 工作总结) are removed before comparing, because

@@ -36,9 +36,10 @@ def write_wordclouds(
     by: Sequence[Grouping] = ("corpus", "school", "year"),
     font_path: Path | str | None = None,
     max_words: int = 150,
-    width: int = 1200,
-    height: int = 800,
+    width: int = 1000,
+    height: int = 600,
     min_chars: int = 2,
+    max_groups: int = 40,
 ) -> list[Path]:
     """Write one word-cloud PNG per group under ``out_dir/wordclouds/`` and return their paths.
 
@@ -48,6 +49,8 @@ def write_wordclouds(
         by: which groupings to draw: the whole ``corpus``, each ``school``, each ``year``.
         font_path: a CJK font file; found with :func:`find_cjk_font` when None.
         min_chars: shorter tokens are left out (single characters are mostly noise).
+        max_groups: per grouping, only the groups with most reports get a cloud (ties by name),
+            so a national corpus with thousands of schools does not draw thousands of pictures.
 
     Returns:
         Paths of the files written, corpus first, then years and schools, each in sorted order.
@@ -64,7 +67,12 @@ def write_wordclouds(
     for grouping in GROUPINGS:  # fixed order keeps the returned list stable whatever `by` says
         if grouping not in by:
             continue
-        for group, report_ids in _groups(analysis.reports, grouping, tokens):
+        groups = _groups(analysis.reports, grouping, tokens)
+        if len(groups) > max_groups:
+            log.info("word clouds by %s: drawing the %d largest of %d groups", grouping, max_groups, len(groups))
+            groups = sorted(sorted(groups, key=lambda g: g[0]), key=lambda g: -len(g[1]))[:max_groups]
+            groups.sort(key=lambda g: g[0])
+        for group, report_ids in groups:
             frequencies = _frequencies((tokens.get(rid, []) for rid in report_ids), font, min_chars)
             if not frequencies:
                 log.info("word cloud %s=%s skipped: no tokens", grouping, group)
@@ -80,8 +88,8 @@ def render_wordcloud(
     *,
     font_path: Path | str,
     max_words: int = 150,
-    width: int = 1200,
-    height: int = 800,
+    width: int = 1000,
+    height: int = 600,
 ) -> Any:
     """Lay out a ``wordcloud.WordCloud`` from word frequencies (seeded, white background)."""
     try:
@@ -97,6 +105,8 @@ def render_wordcloud(
         collocations=False,
         random_state=0,
         prefer_horizontal=0.95,  # Chinese read poorly when many words are turned sideways
+        # A fixed largest size spares wordcloud a whole trial layout it runs to find one (half the time).
+        max_font_size=max(12, height // 4),
     )
     return cloud.generate_from_frequencies(dict(frequencies))
 
