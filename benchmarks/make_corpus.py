@@ -1,8 +1,10 @@
 """Generate a synthetic corpus of N reports (or about M megabytes) from the bundled corpus.
 
-Each synthetic report is a bundled report with its paragraphs reordered, its school renamed and
-its year shifted, so the pipeline sees realistic text in realistic variety. Deterministic: the
-same arguments give the same files.
+Each synthetic report keeps a bundled report's title and outline and takes about half of its
+paragraphs from other bundled reports, with the school renamed and the year shifted, so the
+pipeline sees realistic text in realistic variety; every 50th report is a straight copy of an
+earlier one under another school's name (template reuse for the near-duplicate stage).
+Deterministic: the same arguments give the same files.
 
     python benchmarks/make_corpus.py /tmp/synth --reports 1000
     python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
@@ -29,15 +31,11 @@ def source_texts(corpus: Path) -> list[str]:
     return [report.text for report in read_corpus(corpus).reports if len(report.text) > 200]
 
 
-def synthetic_report(template: str, index: int, rng: random.Random) -> str:
-    """One synthetic report: first line kept, body paragraphs lightly shuffled, names and years changed."""
+def synthetic_report(template: str, index: int, rng: random.Random, paragraphs: list[str]) -> str:
+    """One synthetic report: title kept, about half the paragraphs swapped for others, names and years changed."""
     lines = template.split("\n")
     head, body = lines[:1], lines[1:]
-    # Swap a few neighbouring paragraphs: the structure stays plausible, the text differs.
-    for _ in range(max(1, len(body) // 6)):
-        position = rng.randrange(max(1, len(body) - 1))
-        if position + 1 < len(body):
-            body[position], body[position + 1] = body[position + 1], body[position]
+    body = [line if len(line) < 40 or rng.random() < 0.5 else rng.choice(paragraphs) for line in body]
     school = f"第{index % 997 + 1}实验小学"
     year = str(2016 + index % 8)
     text = "\n".join(head + body)
@@ -56,12 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.reports is None and args.megabytes is None:
         parser.error("give --reports or --megabytes")
     templates = source_texts(args.corpus)
+    paragraphs = [line for text in templates for line in text.split("\n")[1:] if len(line) >= 40]
     rng = random.Random(args.seed)
+    written: list[str] = []
     limit_bytes = int(args.megabytes * 1_000_000) if args.megabytes else None
     written_bytes = 0
     index = 0
     while (args.reports is None or index < args.reports) and (limit_bytes is None or written_bytes < limit_bytes):
-        text = synthetic_report(templates[index % len(templates)], index, rng)
+        if index % 50 == 49:
+            text = _SCHOOL.sub(f"第{index % 997 + 1}实验小学", written[rng.randrange(len(written))])
+        else:
+            text = synthetic_report(templates[index % len(templates)], index, rng, paragraphs)
+        if len(written) < 2000:  # copies are drawn from the first reports: bounded memory
+            written.append(text)
         target = args.out / f"school_{index % 997 + 1:03d}" / f"{index:07d}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,24 +110,30 @@ def write_tables(
     *,
     formats: Iterable[TableFormat] = ALL_FORMATS,
     workbook_name: str = "reportmine.xlsx",
+    seconds: dict[str, float] | None = None,
 ) -> list[Path]:
     """Write every table as `<name>.csv`, `<name>.parquet` and a sheet of one workbook.
 
-    Returns the written paths in a stable order.
+    Returns the written paths in a stable order; adds seconds per format to `seconds` if given.
     """
     chosen = tuple(formats)
+    timing = seconds if seconds is not None else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name, frame in tables.items():
-        if "csv" in chosen:
-            write_csv(frame, out_dir / f"{name}.csv")
-            written.append(out_dir / f"{name}.csv")
-        if "parquet" in chosen:
-            write_parquet(frame, out_dir / f"{name}.parquet")
-            written.append(out_dir / f"{name}.parquet")
+    writers = {"csv": write_csv, "parquet": write_parquet}
+    for fmt in ("csv", "parquet"):
+        if fmt not in chosen:
+            continue
+        started = time.perf_counter()
+        for name, frame in tables.items():
+            writers[fmt](frame, out_dir / f"{name}.{fmt}")
+            written.append(out_dir / f"{name}.{fmt}")
+        timing[fmt] = time.perf_counter() - started
     if "xlsx" in chosen:
+        started = time.perf_counter()
         write_xlsx(tables, out_dir / workbook_name)
         written.append(out_dir / workbook_name)
+        timing["xlsx"] = time.perf_counter() - started
     return written
 
 
@@ -208,16 +215,20 @@ def write_analysis(
     the failure is recorded in `run.json` under `warnings`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     tables = analysis.tables()
     tables["reports"] = tables["reports"].assign(text_file=write_texts(analysis.reports, out_dir))
-    written = write_tables(tables, out_dir, formats=formats)
+    seconds["texts"] = time.perf_counter() - started
+    written = write_tables(tables, out_dir, formats=formats, seconds=seconds)
     warnings: list[str] = []
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []
     if pictures:
-        chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, warnings)
+        chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, warnings, seconds)
         written += chart_paths + cloud_paths
     if html:
+        started = time.perf_counter()
         try:
             from reportmine.viz.html_report import write_html_report
 
@@ -225,7 +236,9 @@ def write_analysis(
         except Exception as exc:  # the tables matter more than the page
             logger.exception("HTML report failed")
             warnings.append(f"report.html not written: {exc!r}")
+        seconds["html"] = time.perf_counter() - started
     manifest = dict(analysis.run)
+    manifest["write_seconds"] = {name: round(value, 3) for name, value in seconds.items()}
     manifest["arguments"] = dict(arguments or {})
     manifest["warnings"] = warnings
     manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)
@@ -233,9 +246,12 @@ def write_analysis(
     return written + [out_dir / "run.json"]
 
 
-def _write_pictures(analysis: Any, out_dir: Path, font: Path | None, warnings: list[str]) -> tuple[list[Path], list[Path]]:
+def _write_pictures(
+    analysis: Any, out_dir: Path, font: Path | None, warnings: list[str], seconds: dict[str, float]
+) -> tuple[list[Path], list[Path]]:
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []
+    started = time.perf_counter()
     try:
         from reportmine.viz.charts import write_charts
 
@@ -243,6 +259,8 @@ def _write_pictures(analysis: Any, out_dir: Path, font: Path | None, warnings: l
     except Exception as exc:
         logger.exception("charts failed")
         warnings.append(f"charts not written: {exc!r}")
+    seconds["charts"] = time.perf_counter() - started
+    started = time.perf_counter()
     try:
         from reportmine.viz.wordclouds import write_wordclouds
 
@@ -250,6 +268,7 @@ def _write_pictures(analysis: Any, out_dir: Path, font: Path | None, warnings: l
     except Exception as exc:
         logger.exception("word clouds failed")
         warnings.append(f"word clouds not written: {exc!r}")
+    seconds["wordclouds"] = time.perf_counter() - started
     return chart_paths, cloud_paths
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from reportmine.extract.clauses import ReportView, Span
 from reportmine.extract.cues import GRADE, TITLE
+from reportmine.extract.organizers import organizer_level
 from reportmine.models import Metric
 from reportmine.text.quantities import QuantityMatch
 
@@ -67,13 +68,33 @@ def award_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]]) -
     facts: list[Metric] = []
     used: set[int] = set()  # starts of the head counts already taken by an award
     segment_start = clause[0]
+    quoted, quoted_end = _quoted_honours(view, clause)
+    facts.extend(quoted)
     for anchor in anchors:
+        if anchor.start < quoted_end:
+            segment_start = anchor.end
+            continue
         for grade in _listed_grades(view, anchor):
             fact = _award(view, clause, segment_start, anchor, grade, used)
             if fact is not None:
                 facts.append(fact)
         segment_start = anchor.end
     return facts
+
+
+def _quoted_honours(view: ReportView, clause: Span) -> tuple[list[Metric], int]:
+    """"学校先后获得“瓯江区文明校园”“省级绿色学校”等称号": one title per quoted honour after a win
+    verb, each with its own level. Returns the facts and where the list ends (-1 without one)."""
+    found = view.cues.quoted_honours.search(view.folded, *clause)
+    if found is None:
+        return [], -1
+    recipient = _recipient_in(view, clause[0], found.start("names")) or "unknown"
+    facts = []
+    for name in view.cues.quoted_name.finditer(view.folded, found.start("names"), found.end("names")):
+        level = next((lv for lv in view.levels_in(*name.span()) if lv != "group"), "unknown")
+        facts.append(Metric(category="award", value=1.0, level=level, grade="title", recipient=recipient,
+                            item=view.text[name.start() + 1:name.end() - 1], start=clause[0], end=clause[1]))
+    return facts, found.end()
 
 
 def _anchor(view: ReportView, trigger: re.Match[str]) -> _Anchor:
@@ -164,9 +185,11 @@ def _level(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor) 
         if after:
             return after[0], clause[0]
     level, start = _level_before(view, clause)
-    if level == "unknown" and view.has(cues.organizer_award_verbs, clause[0], anchor.start):
-        if any(view.organizes(*span) for span in _frame(view, clause, across_sentences=True)):
-            return "school", clause[0]  # "学校举办了…大比武，共有42位教师参赛，评出一等奖8名"
+    if level == "unknown":  # "在学校组织的…比赛中，…获一等奖"; "学校举办了…大比武，…，评出一等奖8名"
+        gives = view.has(cues.organizer_award_verbs, clause[0], anchor.start)
+        host = organizer_level(view, clause, anchor.start, hosts_only=not gives)
+        if host is not None:
+            return host, clause[0]
     return level, start
 
 
@@ -234,6 +257,8 @@ def _recipient_in(view: ReportView, start: int, end: int) -> str | None:
 
 
 def _right_before_win(view: ReportView, position: int, anchor_start: int) -> bool:
+    adverb = view.cues.win_adverbs.match(view.folded, position)  # "学校先后获得…"
+    position = adverb.end() if adverb else position
     verb = view.cues.win_verbs.search(view.folded, position, anchor_start + 3)
     return (verb is not None and verb.start() - position <= 1) or anchor_start - position <= 1
 

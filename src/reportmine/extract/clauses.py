@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportmine.extract.cues import metric_cues
+from reportmine.extract.organizers import body_level, organizer_level
 from reportmine.text.quantities import QuantityMatch, find_quantities
 
 __all__ = ["ReportView", "Span"]
@@ -27,15 +28,6 @@ Span = tuple[int, int]
 _CLAUSE_BREAK = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
 # Breaks that end a sentence or a ；-part: a level word never reaches across them.
 _SENTENCE_BREAKS = frozenset("。!?;！？；\n")
-# An organizer is the subject when it stands within this many characters of the clause start.
-_SUBJECT_REACH = 6  # "本年度学校举办了…"
-# A school word followed this closely by people qualifies them ("学校特级教师", "我校青年教师").
-_QUALIFIER_REACH = 2
-# An organizing school stays the subject for this many clauses ("学校每月举办一期“实小讲坛”，…，
-# 全年共举办讲坛10期").
-_ORGANIZER_REACH = 1
-# A report title is a short first line.
-_TITLE_MAX = 40
 _NUMERALS = tuple("一二三四五六七八九十两")
 # A destination verb this far before a place makes it a destination ("赴永嘉县桥头镇…").
 _DESTINATION_REACH = 4
@@ -78,16 +70,6 @@ class ReportView:
         self.quantities = find_quantities(self.folded)
         self._quantity_starts = [q.start for q in self.quantities]
         self.cues = metric_cues()
-        self.default_level = self._report_level()
-
-    def _report_level(self) -> str:
-        """"group" for a group's own report (its title names a group: "英语组工作总结"), else unknown."""
-        title_end = self.folded.find("\n")
-        title_end = len(self.folded) if title_end < 0 else title_end
-        if title_end <= _TITLE_MAX and self.has(self.cues.report_title, 0, title_end) \
-                and "group" in self.levels_in(0, title_end):
-            return "group"
-        return "unknown"
 
     def clause_of(self, position: int) -> Span:
         """Return (start, end) of the clause around `position`, surrounding blanks trimmed."""
@@ -107,6 +89,21 @@ class ReportView:
         if index < 0 or self.folded[self.breaks[index]] in stops:
             return None
         return self.clause_of(self.breaks[index] - 1) if self.breaks[index] > 0 else None
+
+    def next_clause(self, clause: Span) -> Span | None:
+        """Return the clause after `clause` in the same sentence (or ；-part), else None."""
+        if clause[1] >= len(self.folded) or self.folded[clause[1]] in _SENTENCE_BREAKS:
+            return None
+        return self.clause_of(clause[1] + 1)
+
+    def sentence_of(self, clause: Span) -> Span:
+        """Return the span of the sentence (or ；-part) holding `clause`."""
+        first = last = clause
+        while (previous := self.previous_clause(first)) is not None:
+            first = previous
+        while (following := self.next_clause(last)) is not None:
+            last = following
+        return first[0], last[1]
 
     def quantities_in(self, start: int, end: int) -> list[QuantityMatch]:
         """Return the quantities lying wholly inside [start, end)."""
@@ -143,10 +140,17 @@ class ReportView:
         found = []
         for match in self.cues.levels.finditer(self.folded, start, end):
             level = self.cues.level_of[match.group()]
-            if level and not (people and self._describes_people(match.end(), people)) \
+            scope = match.group() in self.cues.scope_levels
+            if level and not (people and not scope and self._describes_people(match.end(), people)) \
                     and not self.has(self.cues.destination_verbs, max(0, match.start() - _DESTINATION_REACH), match.start()):
                 found.append(level)
         return found
+
+    def names_group(self, start: int, end: int) -> bool:
+        """True when [start, end) names a teachers' group (教研组, 我组, 组内 …)."""
+        cues = self.cues
+        return "group" in self.levels_in(start, end) or any(
+            cues.organizer_of[m.group()] == "group" for m in cues.organizers.finditer(self.folded, start, end))
 
     def _describes_people(self, position: int, people: re.Pattern[str]) -> bool:
         """True when people words follow, maybe after more level words ("市、区教研员")."""
@@ -173,22 +177,28 @@ class ReportView:
 
         The nearest level word before the anchor wins, then one after it in the clause, then one
         in the clause before (the evidence then starts there): "县级层面的评比，获一等奖". With
-        `organizers`, an organizing school ("我校…共开展研讨活动5次") is the last resort. A clause
-        before that states a fact of kind `same_kind` keeps its level word to itself.
+        `organizers`, the body organising it ("我校…共开展研讨活动5次", extract.organizers) is the
+        last resort; the kind of report gives no default. A clause before that states a fact of
+        kind `same_kind` keeps its level word to itself.
         """
         before = self.levels_in(clause[0], anchor, people=people)
         after = self.levels_in(anchor, clause[1])
         if before or after:
-            return (before[-1] if before else after[0]), clause[0]
+            several = "unknown" in before + after  # "全区…教师有十余篇论文在各级刊物发表"
+            return ("unknown" if several else before[-1] if before else after[0]), clause[0]
+        body = body_level(self, clause)
+        if body is not None:
+            return body, clause[0]
         previous = self.previous_clause(clause)
         if previous is not None and not (same_kind and self.states_fact_of(same_kind, *previous)):
             earlier = self.levels_in(*previous, people=people)
             if earlier:
                 return earlier[-1], previous[0]
-        whole = self.clause_of(clause[0])  # an organizer is the subject of the whole clause
-        if organizers and any(span and self.organizes(*span) for span in self._clauses_back(whole)):
-            return "school", clause[0]
-        return (self.default_level if organizers else "unknown"), clause[0]
+        if organizers:
+            level = organizer_level(self, clause, anchor)
+            if level is not None:
+                return level, clause[0]
+        return "unknown", clause[0]
 
     def states_fact_of(self, kind: str, start: int, end: int) -> bool:
         """True when [start, end) states its own fact of `kind`: a trigger of that category with a
@@ -197,33 +207,6 @@ class ReportView:
             return False
         return any(self.is_count(q) for q in self.quantities_in(start, end)) or self.has(
             self.cues.single_lesson_verbs, start, end)
-
-    def _clauses_back(self, clause: Span, count: int = _ORGANIZER_REACH) -> list[Span]:
-        """`clause` and up to `count` clauses before it in its paragraph (sentences may end)."""
-        spans = [clause]
-        while len(spans) <= count:
-            previous = self.previous_clause(spans[-1], across_sentences=True)
-            if previous is None:
-                break
-            spans.append(previous)
-        return spans
-
-    def organizes(self, start: int, end: int) -> bool:
-        """True when a school or its office organizes something in [start, end) ("学校先后组织了…",
-        not "我校教师共承担…", where the school only qualifies its teachers)."""
-        if self.has(self.cues.school_based, start, end):
-            return True
-        match = self.cues.school_organizers.search(self.folded, start, min(end, start + _SUBJECT_REACH))
-        if match is None or match.start() - start > _SUBJECT_REACH - len(match.group()):
-            return False
-        # "学校特级教师、正高级教师…每学期至少上一节示范课": the school only qualifies its teachers
-        people = self.cues.people_after_level.search(self.folded, match.end(), match.end() + _QUALIFIER_REACH + 3)
-        return people is None or people.start() > match.end() + _QUALIFIER_REACH
-
-    def organizer_ends_at(self, position: int) -> bool:
-        """True when an organizer word ends right at `position` ("学校每学期…", "教科室每学期…")."""
-        return any(m.end() == position for m in self.cues.school_organizers.finditer(
-            self.folded, max(0, position - 4), position))
 
     def has(self, pattern: re.Pattern[str], start: int, end: int) -> bool:
         """True when `pattern` occurs in the folded text within [start, end)."""

@@ -16,7 +16,7 @@ import re
 from reportmine.extract.clauses import ReportView, Span
 from reportmine.extract.cues import WEAK, metric_cues
 from reportmine.models import Metric
-from reportmine.text.quantities import Quantity, QuantityMatch
+from reportmine.text.quantities import Quantity, QuantityMatch, parse_quantity
 
 __all__ = ["count_facts", "COUNT_CATEGORIES"]
 
@@ -31,16 +31,22 @@ _LEAD_PERIOD_MAX = 6
 # The count follows its total word this closely ("共计6个专题", "共9节").
 _TOTAL_REACH = 3
 _CN_DIGITS = frozenset("一二三四五六七八九")
+_ATTRIBUTIVE = "的"  # "数学组的教研时间": the item is 数学组
 # A verb of giving a lesson stands at most this far before the lesson word ("执教公开课").
 _LESSON_VERB_REACH = 4
 
 Trigger = tuple[int, int, str, bool]  # start, end, category, weak ("活动": only right by its count)
 # A weak trigger ("活动", "集中") reaches its count only this far ("每周活动一次").
 _WEAK_DISTANCE = 4
+# A quoted activity name before a weak word ("“课标与教材对读”活动") is at most this long.
+_QUOTED_TITLE_MAX = 32
 
 
 def count_facts(view: ReportView, clause: Span, matches: list[re.Match[str]]) -> list[Metric]:
     """Return the counts and frequencies the clause states (text order)."""
+    compact = [m for m in matches if view.cues.cue_of(m).compact]
+    if compact:
+        return [_compact_frequency(view, clause, match) for match in compact]
     period = view.cues.periods.search(view.folded, *clause) or _lead_period(view, clause)
     following_total = _following_total(view, clause)
     if period is None and following_total is None and not view.quantities_in(*clause) and not any(
@@ -70,6 +76,18 @@ def count_facts(view: ReportView, clause: Span, matches: list[re.Match[str]]) ->
     if not facts:
         facts.extend(_single_lessons(view, clause, triggers))
     return sorted(facts, key=lambda metric: metric.start)
+
+
+def _compact_frequency(view: ReportView, clause: Span, match: re.Match[str]) -> Metric:
+    """"教研组活动实行“隔周一研”" → research every two weeks, once."""
+    parts = view.cues.compact_frequency.match(view.folded, match.start())
+    assert parts is not None  # the trigger is this very pattern
+    times = parse_quantity(parts.group("times"))
+    level, evidence_start = view.level_for(clause, match.start(), people=view.cues.people_after_level,
+                                           organizers=True, same_kind="research_activity")
+    return Metric(category="research_activity", level=level,
+                  period=view.cues.period_of[parts.group("period")],
+                  times_per_period=times.value if times else None, start=evidence_start, end=clause[1])
 
 
 def _lead_period(view: ReportView, clause: Span) -> re.Match[str] | None:
@@ -108,9 +126,10 @@ def _count_triggers(view: ReportView, clause: Span, matches: list[re.Match[str]]
     """Return the count triggers; a compound takes its head's category ("教研公开课" → 公开课).
 
     Weak words ("活动", "集中") count as research only in a clause naming a teachers' group or
-    a frequency.
+    a frequency, and never after students in the sentence ("开设…拓展性课程，每周二下午活动一次").
     """
-    weak_allowed = "group" in view.levels_in(*clause) or view.has(view.cues.periods, *clause)
+    weak_allowed = (view.names_group(*clause) or view.has(view.cues.periods, *clause)) \
+        and not view.has(view.cues.student_activity, view.sentence_of(clause)[0], clause[1])
     found: list[Trigger] = []
     for match in matches:
         kind = view.cues.cue_of(match).kind
@@ -118,7 +137,7 @@ def _count_triggers(view: ReportView, clause: Span, matches: list[re.Match[str]]
         if weak:
             kind = "research_activity" if weak_allowed else ""
         if kind in COUNT_CATEGORIES:
-            found.append((match.start(), match.end(), kind, weak))
+            found.append((_title_start(view, match.start()) if weak else match.start(), match.end(), kind, weak))
     for index in range(len(found) - 2, -1, -1):
         modifier, head = found[index], found[index + 1]
         if modifier[1] == head[0]:
@@ -127,6 +146,16 @@ def _count_triggers(view: ReportView, clause: Span, matches: list[re.Match[str]]
             found[index] = (modifier[0], head[1], category, weak)
             del found[index + 1]
     return found
+
+
+def _title_start(view: ReportView, position: int) -> int:
+    """Where a quoted name ending at `position` starts ("“课标与教材对读”活动": the weak word takes
+    the name as its own), else `position`."""
+    window = max(0, position - _QUOTED_TITLE_MAX)
+    for name in view.cues.quoted_name.finditer(view.folded, window, position):
+        if name.end() == position:
+            return name.start()
+    return position
 
 
 def _frequencies(view: ReportView, clause: Span, period: re.Match[str], quantities: list[QuantityMatch],
@@ -145,17 +174,18 @@ def _frequencies(view: ReportView, clause: Span, period: re.Match[str], quantiti
         return [], []
     anchor = (times.start, times.end) if times else (period.start(), period.end())
     scheduled = [t for t in triggers if t[2] != "publication"]  # papers are not scheduled
-    trigger = _nearest_trigger(scheduled, *anchor, None, within=clause[1] - clause[0])
+    trigger = _nearest_trigger(scheduled, *anchor, None, within=clause[1] - clause[0]) \
+        or _slot_trigger(view, scheduled)
     if trigger is None:
         return [], []
-    level, evidence_start = view.level_for(clause, trigger[0], people=cues.people_after_level, same_kind=trigger[2])
-    if level == "unknown" and trigger[2] != "publication":
-        level = view.default_level
-    if level == "unknown" and view.organizer_ends_at(period.start()):
-        level = "school"  # "学校每学期组织一次…", "教科室每学期组织两次…"
+    level, evidence_start = view.level_for(clause, trigger[0], people=cues.people_after_level, same_kind=trigger[2],
+                                           organizers=trigger[2] != "publication")
     quantity = times.quantity if times else Quantity(1.0)
     n_days = len(_DAY_SEPARATORS.findall(days.group())) + 1 if days else 1
     items = _distributed_items(view, clause[0], times) if times and not days else []
+    if days is not None and times is None:
+        items = _respective_items(view, days.end(), trigger[0], n_days)
+        n_days = 1 if items else n_days
     rows = []
     for item in items or [None]:
         metric = Metric(category=trigger[2], level=level, period=cues.period_of[period.group()],
@@ -166,6 +196,22 @@ def _frequencies(view: ReportView, clause: Span, period: re.Match[str], quantiti
             _at_least_before(view, metric, period.end(), times.start)
         rows.append(metric)
     return rows, used
+
+
+def _respective_items(view: ReportView, start: int, end: int, n_slots: int) -> list[str]:
+    """"每周二上午、周三下午和周四上午…分别为综合组、语、数研训时间": one weekly slot per listed
+    item, the list running from 分别为 to the activity word; [] unless there are `n_slots` items."""
+    marker = view.cues.respectively.search(view.folded, start, end)
+    if n_slots < 2 or marker is None:
+        return []
+    pieces = _pieces(view, marker.end(), end)
+    return [view.text[s:e].strip().removesuffix(_ATTRIBUTIVE) for s, e in pieces] if len(pieces) == n_slots else []
+
+
+def _slot_trigger(view: ReportView, triggers: list[Trigger]) -> Trigger | None:
+    """"…周五下午作为组内固定活动时间": a weak word right before a schedule word names the slot's
+    activity however far it stands from the period."""
+    return next((t for t in triggers if t[3] and view.cues.schedule.match(view.folded, t[1])), None)
 
 
 def _at_least_before(view: ReportView, metric: Metric, start: int, end: int) -> None:
@@ -214,7 +260,7 @@ def _single_lessons(view: ReportView, clause: Span, triggers: list[Trigger]) -> 
     else:
         return []
     level, evidence_start = view.level_for(clause, lesson[0], people=view.cues.people_after_level,
-                                           same_kind="open_lesson")
+                                           organizers=True, same_kind="open_lesson")
     return [Metric(category="open_lesson", value=value, level=level, start=evidence_start, end=clause[1])]
 
 
@@ -250,17 +296,36 @@ def _distributed_items(view: ReportView, clause_start: int, quantity: QuantityMa
     marker = view.cues.distribution.search(view.folded, clause_start, quantity.start)
     if marker is None:
         return []
-    list_start, list_end = clause_start, marker.start()
+    return _listed_items(view, clause_start, marker.start()) or _earlier_list(view, view.clause_of(quantity.start))
+
+
+def _earlier_list(view: ReportView, clause: Span) -> list[str]:
+    """"语文、数学、英语三个备课组还实行…，本学期各自完成了五六次…": 各 spreads the count over a
+    list with a head count in the clause before (the head count marks where the list ends)."""
+    previous = view.previous_clause(clause)
+    if previous is None:
+        return []
+    for head in reversed(view.quantities_in(*previous)):
+        if head.quantity.value and not head.quantity.approx \
+                and any(sep in view.folded[previous[0]:head.start] for sep in view.cues.item_separators):
+            items = _listed_items(view, previous[0], head.start, wanted=int(head.quantity.value))
+            return items if len(items) == head.quantity.value else []
+    return []
+
+
+def _listed_items(view: ReportView, clause_start: int, list_end: int, *, wanted: int | None = None) -> list[str]:
+    """The items listed in [clause_start, list_end) (after the last list-opening verb)."""
+    list_start = clause_start
     for opener in view.cues.list_openers.finditer(view.folded, clause_start, list_end):
         list_start = opener.end()
     period = view.cues.periods.search(view.folded, list_start, list_end)
     if period is not None:  # "七、八、九年级备课组每周各安排一次"
         list_end = period.start()
     hint = [q for q in view.quantities_in(list_start, list_end) if list_end - q.end <= _HINT_REACH]
-    if hint:
+    if hint and wanted is None:
         list_end = hint[-1].start
+        wanted = int(hint[-1].quantity.value) if hint[-1].quantity.value else None
     pieces = _pieces(view, list_start, list_end)
-    wanted = hint[-1].quantity.value if hint else None
     if wanted and len(pieces) >= wanted:
         pieces = pieces[-int(wanted):]
     elif not wanted:

@@ -32,6 +32,7 @@ class Cue:
     kind: str  # open_lesson | research_activity | publication | grade | title | weak | blocker
     value: str | None = None  # grade of a grade word, usual recipient of a title
     names_honour: bool = False  # a title verb ("被评为"): what follows is the honour
+    compact: bool = False  # a compact frequency ("隔周一研"): period and count in the word
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,24 @@ class MetricCues:
     levels: re.Pattern[str]
     level_of: dict[str, str | None]
     people_after_level: re.Pattern[str]
+    scope_levels: frozenset[str]
     award_people_after_level: re.Pattern[str]
-    school_organizers: re.Pattern[str]
-    school_based: re.Pattern[str]
+    organizers: re.Pattern[str]
+    organizer_of: dict[str, str | None]
+    organizing_verbs: re.Pattern[str]
+    rule_verbs: re.Pattern[str]
+    object_markers: frozenset[str]
+    subject_people: re.Pattern[str]
+    sentence_ends: frozenset[str]
     destination_verbs: re.Pattern[str]
     event_units: frozenset[str]
     not_count_followers: re.Pattern[str]
-    report_title: re.Pattern[str]
     previous_marker: str
     previous_units: frozenset[str]
     periods: re.Pattern[str]
-    period_of: dict[str, str]
+    period_of: dict[str, str]  # also the periods of compact frequencies ("一周一研")
     weekday_run: re.Pattern[str]
+    compact_frequency: re.Pattern[str]
     schedule: re.Pattern[str]
     recipients: re.Pattern[str]
     recipient_of: dict[str, str | None]
@@ -66,15 +73,22 @@ class MetricCues:
     item_recipient_of: dict[str, str]
     win_verbs: re.Pattern[str]
     split_verbs: re.Pattern[str]
+    win_adverbs: re.Pattern[str]
+    quoted_name: re.Pattern[str]
+    quoted_honours: re.Pattern[str]
     future: re.Pattern[str]
     staff: re.Pattern[str]
     not_awards: re.Pattern[str]
     negative: re.Pattern[str]
     per_unit: re.Pattern[str]
+    task_quota: re.Pattern[str]
+    comparison: re.Pattern[str]
+    student_activity: re.Pattern[str]
     not_count_prefixes: frozenset[str]
     article_counts: frozenset[str]
     count_object: re.Pattern[str]
     distribution: re.Pattern[str]
+    respectively: re.Pattern[str]
     item_separators: tuple[str, ...]
     list_openers: re.Pattern[str]
     breakdown: re.Pattern[str]
@@ -124,20 +138,26 @@ def metric_cues() -> MetricCues:
         level_of=level_of,
         people_after_level=re.compile(
             rf"(?!{alternation(vocab['not_people'])})(?:{alternation(vocab['people_after_level'])})"),
+        scope_levels=frozenset(vocab["scope_levels"]),
         award_people_after_level=re.compile(  # "片区教师获一等奖", not "市教师培训工作先进单位"
             rf"(?:{alternation(vocab['award_people_after_level'])})[^,;:。]{{0,4}}?"
             rf"(?:{alternation(awards['win_verbs'] + awards['title_verbs'])})"),
-        school_organizers=_compile(vocab["school_organizers"]),
-        school_based=_compile(vocab["school_based_words"]),
+        organizers=_compile(vocab["organizers"]),
+        organizer_of=dict(vocab["organizers"]),
+        organizing_verbs=_compile(vocab["organizing_verbs"]),
+        rule_verbs=_compile(vocab["rule_verbs"]),
+        object_markers=frozenset(vocab["object_markers"]),
+        subject_people=_compile(vocab["subject_people"]),
+        sentence_ends=frozenset(vocab["sentence_ends"]),
         destination_verbs=_compile(vocab["destination_verbs"]),
         event_units=frozenset(vocab["event_units"]),
         not_count_followers=_compile(vocab["not_count_followers"]),
-        report_title=_compile(vocab["report_title_words"]),
         previous_marker=quantities["previous_marker"],
         previous_units=frozenset(quantities["previous_units"]),
         periods=_compile(vocab["periods"]),
-        period_of=dict(vocab["periods"]),
+        period_of=dict(vocab["periods"]) | dict(vocab["compact_frequency"]["periods"]),
         weekday_run=_weekday_run(vocab),
+        compact_frequency=re.compile(_compact_frequency(vocab)),
         schedule=_compile(vocab["schedule_words"]),
         recipients=_compile(vocab["recipients"]),
         recipient_of=dict(vocab["recipients"]),
@@ -145,15 +165,22 @@ def metric_cues() -> MetricCues:
         item_recipient_of=dict(vocab["items"]),
         win_verbs=_compile(awards["win_verbs"] + awards["title_verbs"]),
         split_verbs=_compile(awards["split_verbs"]),
+        win_adverbs=_compile(awards["win_adverbs"]),
+        quoted_name=re.compile(_quoted_name(vocab)),
+        quoted_honours=_quoted_honours(vocab),
         future=_compile(awards["future_words"]),
         staff=_compile(awards["staff_words"]),
         not_awards=_compile(awards["not_awards"]),
         negative=_compile(vocab["negative_contexts"]),
         per_unit=_compile(vocab["per_unit_words"]),
+        task_quota=_task_quota(vocab),
+        comparison=_comparison(vocab),
+        student_activity=_compile(vocab["student_activity_words"]),
         not_count_prefixes=frozenset(quantities["not_count_prefixes"]),
         article_counts=frozenset(vocab["article_counts"]),
         count_object=_compile(vocab["count_objects"]),
         distribution=_distribution(vocab),
+        respectively=_compile(vocab["respective_markers"]),
         item_separators=tuple(vocab["item_separators"]),
         list_openers=_compile(vocab["list_openers"]),
         breakdown=_compile(vocab["breakdown_markers"]),
@@ -169,9 +196,45 @@ def metric_cues() -> MetricCues:
 
 def _distribution(vocab: dict[str, Any]) -> re.Pattern[str]:
     """各 right before a count, maybe with a verb and its object: "各一次", "各上了一节",
-    "各开设市级公开课一节" (searched with the count's start as end position)."""
-    marker, verbs = re.escape(vocab["distribution_marker"]), alternation(vocab["distribution_verbs"])
-    return re.compile(rf"{marker}(?:(?:{verbs})(?:[^,;:。{marker}]{{0,12}}?)?)?$")
+    "各开设市级公开课一节", "各自完成了五六次" (searched with the count's start as end position)."""
+    markers, verbs = vocab["distribution_markers"], alternation(vocab["distribution_verbs"])
+    heads = re.escape("".join(sorted({marker[0] for marker in markers})))
+    return re.compile(rf"(?:{alternation(markers)})(?:(?:{verbs})(?:[^,;:。{heads}]{{0,12}}?)?)?$")
+
+
+def _quoted_name(vocab: dict[str, Any]) -> str:
+    """A name in quotation marks, quotes included ("“省级绿色学校”")."""
+    return "|".join(f"{re.escape(pair[0])}[^{re.escape(pair)}\\n]{{1,30}}{re.escape(pair[1])}"
+                    for pair in vocab["quote_pairs"])
+
+
+def _quoted_honours(vocab: dict[str, Any]) -> re.Pattern[str]:
+    """A win verb, maybe an adverb, two or more quoted names (group "names"), maybe a title word:
+    "获得“A”“B”等称号"."""
+    awards = vocab["awards"]
+    verbs = alternation(awards["win_verbs"] + awards["title_verbs"])
+    joiners = alternation(vocab["quoted_list_joiners"])
+    name = _quoted_name(vocab)
+    titles = alternation(word for word, grade in awards["grades"].items() if grade == "title")
+    return re.compile(rf"(?:{verbs})(?:{alternation(awards['win_adverbs'])})?"
+                      rf"(?P<names>(?:{name})(?:(?:{joiners})?(?:{name}))+)(?:{joiners})?(?:{titles})?")
+
+
+def _task_quota(vocab: dict[str, Any]) -> re.Pattern[str]:
+    """"写两篇", "设计一份": a quota verb right before a small count of written work."""
+    spec = vocab["task_quota"]
+    return re.compile(rf"(?:{alternation(spec['verbs'])})(?:[一两二三四五六七八九十]|[0-9]{{1,2}})"
+                      rf"(?:{alternation(spec['units'])})")
+
+
+def _comparison(vocab: dict[str, Any]) -> re.Pattern[str]:
+    """"比…还多": 比 and, later in the clause, 还 / 更 (searched within one clause)."""
+    spec = vocab["comparison"]
+    marker = spec["marker"]
+    after = alternation(word[len(marker):] for word in spec["not_words"] if word.startswith(marker))
+    before = [word[:-len(marker)] for word in spec["not_words"] if word.endswith(marker)]
+    lookbehind = "".join(f"(?<!{re.escape(word)})" for word in before)
+    return re.compile(rf"{lookbehind}{re.escape(marker)}(?!{after}).+?(?:{alternation(spec['intensifiers'])})")
 
 
 def _with_first_chars(source: str, words: list[str]) -> re.Pattern[str]:
@@ -182,14 +245,26 @@ def _with_first_chars(source: str, words: list[str]) -> re.Pattern[str]:
 
 
 def _pattern_heads(vocab: dict[str, Any]) -> list[str]:
-    """The literal first character of each split-word pattern ("听[^…]课" → "听")."""
-    return [pattern[0] for spec in vocab["categories"].values() for pattern in spec.get("patterns") or []]
+    """The literal first character of each split-word pattern ("听[^…]课" → "听") and of the
+    compact frequencies ("隔周一研" → "隔")."""
+    compact = [word[0] for word in [*vocab["periods"], *vocab["compact_frequency"]["periods"]]]
+    return compact + [pattern[0] for spec in vocab["categories"].values() for pattern in spec.get("patterns") or []]
 
 
 def _weekday_run(vocab: dict[str, Any]) -> re.Pattern[str]:
-    """"三、周五" after 每周: the days named (confirmed by what follows: 上午, 下午, 为 …)."""
+    """"三、周五" or "二上午、周三下午" after 每周: the days (or half-days) named, confirmed by what
+    follows (上午, 下午, 为 …)."""
     day = rf"(?:周|星期)?(?:{alternation(vocab['weekdays'])})"
-    return re.compile(rf"的?{day}(?:[、,和及与]{day})*(?={alternation(vocab['weekday_followers'])})")
+    slot = rf"{day}(?:{alternation(vocab['day_times'])})?"
+    return re.compile(rf"的?{slot}(?:[、,和及与]{slot})*(?={alternation(vocab['weekday_followers'])})")
+
+
+def _compact_frequency(vocab: dict[str, Any]) -> str:
+    """"隔周一研": groups period, times; the activity character must end the word."""
+    spec = vocab["compact_frequency"]
+    periods = alternation([*vocab["periods"], *spec["periods"]])
+    return (rf"(?P<period>{periods})(?P<times>{alternation(spec['counts'])})"
+            rf"(?:{alternation(spec['activities'])})(?!{alternation(spec['not_followed_by'])})")
 
 
 def _trigger_table(vocab: dict[str, Any]) -> dict[str, Cue]:
@@ -214,11 +289,11 @@ def _trigger_table(vocab: dict[str, Any]) -> dict[str, Cue]:
 
 def _pattern_table(vocab: dict[str, Any]) -> tuple[dict[str, Cue], str]:
     """Named-group alternation of the split-word patterns ("听师傅的课") and their cues."""
-    cues: dict[str, Cue] = {}
-    parts: list[str] = []
+    cues: dict[str, Cue] = {"compact": Cue("research_activity", compact=True)}
+    parts: list[str] = [f"(?P<compact>{_compact_frequency(vocab)})"]
     for name, spec in vocab["categories"].items():
         for pattern in spec.get("patterns") or []:
-            group = f"p{len(cues)}"
+            group = f"p{len(cues) - 1}"
             cues[group] = Cue(name)
             parts.append(f"(?P<{group}>{pattern})")
     return cues, "|".join(parts)

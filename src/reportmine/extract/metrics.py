@@ -72,7 +72,24 @@ def _clause_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]])
         facts = award_facts(view, clause, triggers)
         if facts:
             return facts
+    if _compares(view, clause) or _in_task_quota(view, clause):
+        return []
     return count_facts(view, clause, triggers)
+
+
+def _compares(view: ReportView, clause: Span) -> bool:
+    """"收获比听十节课还多", "参加一次完整的磨课，比自己闷头备十节课收获还大": a comparison (or its
+    subject, when the next clause of the sentence opens with 比) describes, it counts nothing."""
+    if view.has(view.cues.comparison, *clause):
+        return True
+    following = view.next_clause(clause)
+    return following is not None and view.cues.comparison.match(view.folded, *following) is not None
+
+
+def _in_task_quota(view: ReportView, clause: Span) -> bool:
+    """"青年教师每学期上一节汇报课，写两篇教学反思": a quota of written work in the same sentence part
+    makes the lesson count part of a task list (a rule, not a fact)."""
+    return view.has(view.cues.task_quota, *view.sentence_of(clause))
 
 
 def _drop_breakdowns(view: ReportView, metrics: list[Metric]) -> list[Metric]:

@@ -154,7 +154,7 @@ def _read_plain(text: str) -> float | None:
 
 
 def _read_vague(text: str, vague: str) -> tuple[float | None, float | None, str] | None:
-    """几十 / 数十 → 20…90, 十几 → 10 (like 十余), 二十几 → 20, 几 → no value."""
+    """几十 / 数十 → 20…90, 十几 → 11…19, 二十几 → 21…29, 几 → no value."""
     if text == vague:
         return (None, None, vague)
     head, _, tail = text.partition(vague)
@@ -164,10 +164,15 @@ def _read_vague(text: str, vague: str) -> tuple[float | None, float | None, str]
         if base is None:
             return None
         return (float(base + 2 * magnitude), float(base + 9 * magnitude), vague)
-    if not tail and head and head[-1] in _CN_MAGNITUDES:  # 十几, 二十几: "ten-odd", as annotated
-        base = _cn_to_int(head)
-        return None if base is None else (float(base), None, vague)
+    if not tail and head and head[-1] in _CN_MAGNITUDES:  # 十几 → 11…19, 二十几 → 21…29
+        return _read_odd(head, vague)
     return None
+
+
+def _read_odd(head: str, vague: str) -> tuple[float, float, str] | None:
+    """十几 / 二十几: "`head` and some units", the unit digit 1…9 (十几 → 11…19)."""
+    base = _cn_to_int(head)
+    return None if base is None else (float(base + 1), float(base + 9), vague)
 
 
 def _read_adjacent_digits(text: str) -> tuple[float, float] | None:

@@ -3,9 +3,10 @@
 Each report becomes a set of character shingles (``shingle`` consecutive letters/digits after
 folding and removing punctuation and whitespace, so re-punctuated or re-wrapped copies still
 match). MinHash signatures go into a MinHashLSH index (datasketch); only the candidate pairs it
-returns are compared, so the work grows with the number of reports, not its square. For each
-candidate the exact Jaccard similarity of the two shingle sets is computed and pairs at or above
-`threshold` are kept. Shingles are hashed to 32 bits in numpy (~1.5 ms per 3,000-character report
+returns are compared, so the work grows with the number of reports, not its square; each report
+keeps at most its five closest candidates (by MinHash estimate), so a template copied by hundreds
+of schools still costs O(n). For each kept candidate the exact Jaccard similarity of the two
+shingle sets is computed and pairs at or above `threshold` are kept. Shingles are hashed to 32 bits in numpy (~1.5 ms per 3,000-character report
 on one core, against ~6 ms with datasketch's SHA-1 per shingle); `minhash_signature` gives the
 same signature per report for computing in worker processes.
 
@@ -43,6 +44,9 @@ _SAMPLE_CHARS = 80
 # LSH is probabilistic: pairs just above the threshold can be missed, so the index is asked for
 # candidates at a lower similarity and the exact Jaccard decides.
 _LSH_SLACK = 0.8
+# A template copied by hundreds of schools makes every pair of its copies a candidate; keeping
+# each report's closest partners (by MinHash estimate) bounds the exact checks to n × this.
+_MAX_PARTNERS = 5
 
 
 def clean_for_shingles(text: str) -> str:
@@ -111,16 +115,24 @@ def _generic_shingles(cleaned: Sequence[str], *, size: int, seed: int) -> np.nda
     return values[counts > _GENERIC_SHARE * len(indices)]
 
 
-def _candidate_pairs(signatures: Sequence[MinHash | None], *, threshold: float, num_perm: int) -> list[tuple[int, int]]:
+def _candidate_pairs(
+    signatures: Sequence[MinHash | None], *, threshold: float, num_perm: int, max_partners: int = _MAX_PARTNERS
+) -> list[tuple[int, int]]:
+    """Pairs (a < b) the LSH index proposes, each report keeping its `max_partners` closest."""
     index = MinHashLSH(threshold=max(0.05, threshold * _LSH_SLACK), num_perm=num_perm)
     with index.insertion_session() as session:
         for key, signature in enumerate(signatures):
             if signature is not None:
                 session.insert(key, signature)
-    pairs = set()
+    floor = threshold * _LSH_SLACK
+    pairs: set[tuple[int, int]] = set()
     for key, signature in enumerate(signatures):
-        if signature is not None:
-            pairs.update((key, other) for other in index.query(signature) if other > key)
+        if signature is None:
+            continue
+        others = sorted(other for other in index.query(signature) if other != key)
+        estimates = [(float(np.mean(signature.hashvalues == signatures[other].hashvalues)), other) for other in others]
+        closest = sorted((pair for pair in estimates if pair[0] >= floor), key=lambda pair: (-pair[0], pair[1]))
+        pairs.update((min(key, other), max(key, other)) for _, other in closest[:max_partners])
     return sorted(pairs)
 
 

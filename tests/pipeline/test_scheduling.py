@@ -1,0 +1,52 @@
+"""Per-report stages give the same tables in process, in a process pool and on a Dask cluster."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import reportmine
+from reportmine import parallel
+
+
+def _square(value: int) -> int:
+    return value * value
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_map_ordered_keeps_task_order(workers: int):
+    assert list(parallel.map_ordered(_square, list(range(40)), workers=workers)) == [v * v for v in range(40)]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory, seeds_dir: Path) -> Path:
+    folder = tmp_path_factory.mktemp("small")
+    for path in sorted(seeds_dir.glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _facts(analysis: reportmine.Analysis) -> dict[str, pd.DataFrame]:
+    return {name: analysis.tables()[name] for name in ("reports", "sections", "metrics", "shortcomings", "plans")}
+
+
+def test_dask_cluster_gives_the_same_tables(small_corpus: Path):
+    import distributed
+    local = reportmine.analyze(small_corpus, workers=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        remote = reportmine.analyze(small_corpus, scheduler=cluster.scheduler_address)
+    for name, table in _facts(local).items():
+        pd.testing.assert_frame_equal(table, _facts(remote)[name], check_dtype=False)
+
+
+def test_process_pool_gives_the_same_tables(small_corpus: Path, tmp_path: Path):
+    # Enough files that the pool is really used (fewer run in process).
+    for index in range(8):
+        for path in small_corpus.glob("*.txt"):
+            shutil.copy(path, tmp_path / f"{index}_{path.name}")
+    in_process = reportmine.analyze(tmp_path, workers=1)
+    pooled = reportmine.analyze(tmp_path, workers=2)
+    for name, table in _facts(in_process).items():
+        pd.testing.assert_frame_equal(table, _facts(pooled)[name], check_dtype=False)
