@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         "analyze_reports_per_s": round(run["counts"]["reports"] / seconds, 1),
         "peak_rss_mib": round(peak / 2**20),
         "stage_seconds": run.get("timings_seconds", {}),
+        "write_seconds": run.get("write_seconds", {}),
     }
     if not args.skip_baseline:
         baseline = jieba_baseline(args.folder)

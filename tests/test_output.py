@@ -50,6 +50,18 @@ def test_xlsx_cells_are_not_formulas(tmp_path: Path):
     assert all(sheet.cell(row=row, column=1).data_type == "s" for row in range(2, 5))
 
 
+def test_xlsx_caps_long_tables_and_says_so(tmp_path: Path):
+    import openpyxl
+
+    target = tmp_path / "book.xlsx"
+    output.write_xlsx({"keywords": pd.DataFrame({"term": [f"词{i}" for i in range(30)]})}, target, max_rows=10)
+    workbook = openpyxl.load_workbook(target)
+    assert workbook.sheetnames == ["about", "keywords"]
+    assert workbook["keywords"].max_row == 11
+    about = [[cell.value for cell in row] for row in workbook["about"].iter_rows()]
+    assert about[1][:3] == ["keywords", 30, 10] and "keywords.csv" in about[1][3]
+
+
 def test_parquet_keeps_values_untouched(tmp_path: Path):
     frame = pd.DataFrame({"text": ["=1+1"], "tokens": [["公开课", "教研"]]})
     output.write_parquet(frame, tmp_path / "t.parquet")

@@ -18,9 +18,13 @@ def run_corpus_stages(
     *,
     settings: Any,
     timings: dict[str, float],
+    code_counts: list[tuple[str, int, dict[str, int]]] | None = None,
+    signatures: dict[str, Any] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the corpus-level tables from the per-report tables and tokens.
 
+    `code_counts` and `signatures` are computed per report by the pipeline's workers; when absent
+    they are computed here from the reports' text.
     Returns topics, doc_topics, codes, keywords, near_duplicates and the three compare tables.
     """
     from reportmine import compare
@@ -31,9 +35,10 @@ def run_corpus_stages(
     out: dict[str, pd.DataFrame] = {}
 
     with _timed(timings, "codes"):
-        out["codes"] = codebook.code_reports(
-            reports[["report_id", "text"]], codebook.load_codebook(settings.codebook)
-        )
+        if code_counts is not None:
+            out["codes"] = codebook.codes_frame(code_counts)
+        else:
+            out["codes"] = codebook.code_reports(reports[["report_id", "text"]], codebook.load_codebook(settings.codebook))
     with _timed(timings, "topics"):
         out["topics"], out["doc_topics"] = topics.fit_topics(
             token_docs, n_topics=settings.n_topics, method=settings.topic_method, random_state=0
@@ -43,7 +48,7 @@ def run_corpus_stages(
         out["keywords"] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     with _timed(timings, "near_duplicates"):
         out["near_duplicates"] = duplicates.near_duplicates(
-            reports[["report_id", "school", "text"]], threshold=settings.duplicate_threshold
+            reports[["report_id", "school", "text"]], threshold=settings.duplicate_threshold, signatures=signatures
         )
     with _timed(timings, "compare"):
         out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])

@@ -101,6 +101,8 @@ class ReportResult:
     plans: list[Item] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)  # content tokens (stop words removed)
     n_tokens: int = 0  # all word tokens of the report
+    codes: dict[str, int] = field(default_factory=dict)  # codebook code -> hits (count > 0 only)
+    signature: Any = None  # MinHash of the character shingles, for near-duplicate search
 
 
 def record_dict(record: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 # injection list, with tab and carriage return that some importers strip before parsing).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_CELL_LIMIT = 32_767
+XLSX_MAX_ROWS = 50_000
 # xlsxwriter stamps the creation time into the workbook; a fixed one keeps reruns byte-identical.
 _FIXED_CREATED = _dt.datetime(2000, 1, 1)
 
@@ -94,14 +95,58 @@ def write_parquet(frame: pd.DataFrame, target: Path) -> None:
         _parquet_ready(frame).to_parquet(temporary, index=False)
 
 
-def write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
-    """Write one sheet per table into one workbook, formulas neutralised, long cells truncated."""
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+def write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path, *, max_rows: int = XLSX_MAX_ROWS) -> None:
+    """Write one sheet per table into one workbook, formulas neutralised, long cells truncated.
+
+    A sheet holds at most `max_rows` rows (Excel's own limit is 1,048,576, and a workbook of
+    millions of cells takes minutes to write and to open); the first sheet, `about`, lists every
+    table's full row count and says which sheets are cut, the CSV and Parquet files hold all rows.
+    Rows go straight to xlsxwriter in constant-memory mode: pandas' `to_excel` builds a styled
+    cell object per value and is several times slower.
+    """
+    import xlsxwriter
+
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
     with atomic_path(target, suffix=".xlsx") as temporary:
-        with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-            writer.book.set_properties({"created": _FIXED_CREATED})
+        workbook = xlsxwriter.Workbook(str(temporary), options)
+        workbook.set_properties({"created": _FIXED_CREATED})
+        try:
+            _write_sheet(workbook.add_worksheet("about"), _about_sheet(tables, max_rows))
             for name, frame in tables.items():
-                _xlsx_ready(frame).to_excel(writer, sheet_name=name[:31], index=False)
+                _write_sheet(workbook.add_worksheet(name[:31]), _xlsx_ready(frame.head(max_rows)))
+        finally:
+            workbook.close()
+
+
+def _about_sheet(tables: Mapping[str, pd.DataFrame], max_rows: int) -> pd.DataFrame:
+    rows = [
+        {"table": name, "rows": len(frame),
+         "in_this_workbook": min(len(frame), max_rows),
+         "note": f"first {max_rows} rows; all rows in {name}.csv / {name}.parquet" if len(frame) > max_rows else ""}
+        for name, frame in tables.items()
+    ]
+    return pd.DataFrame(rows, columns=["table", "rows", "in_this_workbook", "note"])
+
+
+def _write_sheet(sheet: Any, frame: pd.DataFrame) -> None:
+    sheet.write_row(0, 0, [str(column) for column in frame.columns])
+    columns = [frame[column].astype(object).where(frame[column].notna(), None).tolist() for column in frame.columns]
+    for row_index, values in enumerate(zip(*columns), start=1):
+        sheet.write_row(row_index, 0, [_excel_value(value) for value in values])
+
+
+def _excel_value(value: Any) -> Any:
+    # numpy scalars and pandas' NA/Timestamp are not xlsxwriter types; text is the safe fallback.
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 def write_tables(

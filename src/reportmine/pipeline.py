@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +122,20 @@ class Analysis:
 # --------------------------------------------------------------------------- per-report stages
 
 
-def analyze_report(report: Report, *, segmenter: Any = None) -> ReportResult:
-    """Run every per-report stage on one report: sections, roles, metrics, items, tokens."""
+def analyze_report(report: Report, *, segmenter: Any = None, codebook: Any = None) -> ReportResult:
+    """Run every per-report stage on one report.
+
+    Sections with roles, metrics, shortcomings, plans, tokens, codebook counts and the MinHash
+    signature used by the near-duplicate search: everything that needs the report's text, so
+    corpus stages can run on these results alone.
+    """
     from reportmine.extract.metrics import extract_metrics
     from reportmine.structure.headings import parse_sections
     from reportmine.structure.items import extract_plans, extract_shortcomings
     from reportmine.structure.roles import assign_roles
     from reportmine.text.segment import content_tokens, tokenize
+    from reportmine.themes.codebook import code_text
+    from reportmine.themes.duplicates import minhash_signature
 
     text = report.text
     sections = assign_roles(parse_sections(text), text)
@@ -140,6 +148,8 @@ def analyze_report(report: Report, *, segmenter: Any = None) -> ReportResult:
         plans=extract_plans(text, sections),
         tokens=content_tokens(words),
         n_tokens=len(words),
+        codes=code_text(text, codebook),
+        signature=minhash_signature(text),
     )
 
 
@@ -152,6 +162,7 @@ class FileTask:
     max_bytes: int
     segmenter: str = "auto"
     user_dict: str | None = None
+    codebook: str | None = None
     cache_dir: str | None = None
     cache_salt: str = ""
 
@@ -179,9 +190,10 @@ def process_file(task: FileTask) -> FileOutcome:
     reports, errors = read_source_file(path, root=Path(task.root), max_bytes=task.max_bytes)
     results: list[ReportResult] = []
     segmenter = _process_segmenter(task.segmenter, task.user_dict)
+    codebook = _process_codebook(task.codebook)
     for report in reports:
         try:
-            results.append(analyze_report(report, segmenter=segmenter))
+            results.append(analyze_report(report, segmenter=segmenter, codebook=codebook))
         except Exception as exc:  # one bad report must not stop the run
             logger.exception("analysis failed for %s", report.report_id)
             errors.append(ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}"))
@@ -202,6 +214,13 @@ def _process_segmenter(backend: str, user_dict: str | None) -> Any:
 
         _SEGMENTERS[key] = get_segmenter(backend, user_dict=Path(user_dict) if user_dict else None)
     return _SEGMENTERS[key]
+
+
+@lru_cache(maxsize=4)
+def _process_codebook(path: str | None) -> Any:
+    from reportmine.themes.codebook import load_codebook
+
+    return load_codebook(Path(path) if path else None)
 
 
 def _rebase(
@@ -274,10 +293,11 @@ def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[list[FileOut
 
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> list[FileOutcome]:
     segmenter = _process_segmenter(settings.segmenter, str(settings.user_dict) if settings.user_dict else None)
+    codebook = _process_codebook(str(settings.codebook) if settings.codebook else None)
     outcomes = [FileOutcome([], list(corpus.errors))]
     for report in corpus.reports:
         try:
-            outcomes.append(FileOutcome([analyze_report(report, segmenter=segmenter)], []))
+            outcomes.append(FileOutcome([analyze_report(report, segmenter=segmenter, codebook=codebook)], []))
         except Exception as exc:  # keep going: the report is listed with its error
             error = ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}")
             outcomes.append(FileOutcome([ReportResult(report=replace(report, status="error"))], [error]))
@@ -299,6 +319,7 @@ def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
             max_bytes=settings.max_bytes,
             segmenter=settings.segmenter,
             user_dict=str(settings.user_dict) if settings.user_dict else None,
+            codebook=str(settings.codebook) if settings.codebook else None,
             cache_dir=cache_dir,
             cache_salt=salt,
         )
@@ -353,10 +374,16 @@ def _assemble(
         "errors": pd.DataFrame([record_dict(e) for e in errors], columns=ERROR_COLUMNS),
     }
     tokens = {result.report.report_id: result.tokens for result in results}
+    code_counts = [(result.report.report_id, result.report.n_chars, result.codes) for result in results]
+    signatures = {result.report.report_id: result.signature for result in results if result.signature is not None}
     timings["tables"] = time.perf_counter() - started
     from reportmine.corpus_stages import run_corpus_stages
 
-    tables.update(run_corpus_stages(tables, tokens, settings=settings, timings=timings))
+    tables.update(
+        run_corpus_stages(
+            tables, tokens, settings=settings, timings=timings, code_counts=code_counts, signatures=signatures
+        )
+    )
     return Analysis(**tables, tokens=tokens, run={})
 
 

@@ -177,3 +177,25 @@ def test_kwic_finds_small_class_teaching(seeds_out: Path, cli):
     lines = json.loads(result.output)
     assert len(lines) >= 10
     assert all(line["keyword"] == "小班化" for line in lines)
+
+
+def test_folder_of_only_bad_files_still_writes_every_table(tmp_path: Path, cli):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "zeros.txt").write_bytes(b"\x00" * 500)
+    out = tmp_path / "out"
+    assert cli("analyze", folder, "-o", out, "--workers", "1", "--quiet").exit_code == 1
+    for name in ("reports", "metrics", "topics", "doc_topics", "codes", "near_duplicates", "compare_metrics"):
+        assert (out / f"{name}.csv").exists(), name
+    assert sorted(read_table(out, "errors")["path"]) == ["empty.txt", "zeros.txt"]
+
+
+def test_single_short_report_is_analysed(tmp_path: Path, cli):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.txt").write_text("校本研修工作总结\n本学期全校共开展公开课3节。", encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli("analyze", folder, "-o", out, "--workers", "1", "--quiet").exit_code == 0
+    metrics = read_table(out, "metrics")
+    assert metrics[["category", "value", "level"]].values.tolist() == [["open_lesson", 3, "school"]]

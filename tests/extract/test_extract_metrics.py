@@ -38,9 +38,8 @@ def facts(text: str) -> list[dict[str, Any]]:
         ("每学期至少组织两次基本功比赛和读书活动；",
          [dict(category="research_activity", period="semester", times_per_period=2.0, approx=True,
                qualifier="至少")]),
-        ("举行校本研训几十场次：",  # 校本 = school-based
-         [dict(category="research_activity", level="school", value=20.0, value_max=90.0, approx=True,
-               qualifier="几")]),
+        ("举行校本研训几十场次：",  # 校本 is a genre, not a level (rule 4a)
+         [dict(category="research_activity", value=20.0, value_max=90.0, approx=True, qualifier="几")]),
         ("多次开展了集体备课活动。",
          [dict(category="research_activity", approx=True, qualifier="多")]),
         ("共开展课堂教学研讨活动5次，分别为语文1次，英语2次，音乐1次。",
@@ -48,8 +47,8 @@ def facts(text: str) -> list[dict[str, Any]]:
         ("合计研讨活动一百余次，其中语文研讨活动20次，数学研讨活动十余次。",
          [dict(category="research_activity", value=100.0, approx=True, qualifier="余")]),
         ("校本教研合计一百余次，其中技能科教学展示十余次。",  # a part of another category stays
-         [dict(category="research_activity", level="school", value=100.0, approx=True, qualifier="余"),
-          dict(category="open_lesson", level="school", value=10.0, approx=True, qualifier="余")]),
+         [dict(category="research_activity", value=100.0, approx=True, qualifier="余"),
+          dict(category="open_lesson", value=10.0, approx=True, qualifier="余")]),
         ("高一备课组每周三、周五各安排一次集体备课。",
          [dict(category="research_activity", level="group", period="week", times_per_period=2.0)]),
         ("教研组坚持每周一次线上教研，共计14次。",
@@ -61,8 +60,8 @@ def facts(text: str) -> list[dict[str, Any]]:
         ("学校组织了全员参与的信息技术应用能力提升培训，共计6个专题。",
          [dict(category="research_activity", level="school", value=6.0)]),
         ("组内每位教师都上了一节研讨课，共9节。", [dict(category="open_lesson", level="group", value=9.0)]),
-        ("每学期末，教科室组织一次课题成果汇报会。",
-         [dict(category="research_activity", period="semester", times_per_period=1.0)]),
+        ("每学期末，教科室组织一次课题成果汇报会。",  # the organiser is the school's office (rule 4b)
+         [dict(category="research_activity", level="school", period="semester", times_per_period=1.0)]),
         ("推荐3位老师上校级公开课。", [dict(category="open_lesson", level="school", value=3.0)]),
         ("开展了语文、数学研讨课各一次。",
          [dict(category="open_lesson", value=1.0), dict(category="open_lesson", value=1.0)]),
@@ -196,7 +195,7 @@ SEED_002 = [
     ("公开课90多节", dict(category="open_lesson", level="group", value=90.0, approx=True, qualifier="多")),
     ("几十场次", dict(value=20.0, value_max=90.0, approx=True, qualifier="几")),
     ("一百余次", dict(value=100.0, approx=True, qualifier="余", level="group")),
-    ("三四次", dict(value_max=4.0)),
+    ("三四次", dict(times_per_period=3.0, value_max=None, approx=True)),  # a range in a frequency (rule 3)
     ("两次不同形式的教学展示", dict(category="open_lesson", period="month", times_per_period=2.0)),
     ("至少组织两次基本功", dict(category="research_activity", period="semester", times_per_period=2.0,
                          approx=True, qualifier="至少")),

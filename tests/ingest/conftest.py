@@ -25,8 +25,7 @@ def cjk_font() -> Path:
     import mplfonts
 
     path = Path(mplfonts.__file__).resolve().parent / "fonts" / "SimHei.ttf"
-    if not path.is_file():
-        pytest.skip("mplfonts SimHei.ttf not found")
+    assert path.is_file(), "mplfonts (a dependency) ships SimHei.ttf"
     return path
 
 

@@ -11,8 +11,7 @@ from reportmine.ingest.corpus import read_corpus
 @pytest.fixture(scope="module")
 def corpus_reports(repo_root, seeds_dir):
     corpus_dir = repo_root / "corpus"
-    if not (corpus_dir / "gold").is_dir():
-        pytest.skip("bundled corpus not found")
+    assert (corpus_dir / "gold").is_dir(), "bundled corpus gold not found"
     reports = {}
     for source in (read_corpus(corpus_dir), read_corpus(seeds_dir)):
         assert source.errors == []

@@ -53,11 +53,10 @@ def seed_token_docs(seed_reports: pd.DataFrame, segmenter) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def bundled_reports(repo_root: Path) -> pd.DataFrame:
-    """The bundled invented corpus (.txt files only), one report per file; skipped until present."""
+    """The bundled invented corpus (.txt files only), one report per file."""
     root = repo_root / "corpus" / "reports"
-    paths = sorted(root.rglob("*.txt")) if root.is_dir() else []
-    if len(paths) < 10:
-        pytest.skip("bundled corpus not (yet) present")
+    paths = sorted(root.rglob("*.txt"))
+    assert len(paths) >= 10, f"bundled corpus missing under {root}"
     rows = []
     for path in paths:
         relative = path.relative_to(root)

@@ -123,10 +123,10 @@ def test_missing_codebook_file(tmp_path: Path) -> None:
         load_codebook(tmp_path / "none.yaml")
 
 
-def test_fallback_fold_without_the_normalize_module() -> None:
-    from reportmine.themes import codebook as codebook_module
+def test_fold_keeps_length_and_simplifies() -> None:
+    from reportmine.themes.codebook import fold
 
     text = "小班化教學，ＡＢＣ"
-    folded = "".join(codebook_module._fold_char(char) for char in text)
+    folded = fold(text)
     assert len(folded) == len(text)
-    assert folded.startswith("小班化教学") and folded.endswith("abc")
+    assert folded.startswith("小班化教学") and folded.endswith("ABC")

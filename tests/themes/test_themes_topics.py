@@ -91,3 +91,14 @@ def test_tiny_corpora_still_fit() -> None:
     assert model.n_topics_ >= 1 and len(model.topics_frame()) == model.n_topics_
     with pytest.raises(InputError, match="no content tokens"):
         TopicModel().fit([[], []])
+
+
+def test_fit_topics_on_fewer_than_two_documents_gives_empty_tables() -> None:
+    import pandas as pd
+
+    from reportmine.themes.topics import DOC_TOPICS_COLUMNS, TOPICS_COLUMNS, fit_topics
+
+    token_docs = pd.DataFrame({"report_id": ["a#1", "b#1"], "tokens": [["公开课", "教研"], []]})
+    topics, doc_topics = fit_topics(token_docs)
+    assert topics.empty and list(topics.columns) == TOPICS_COLUMNS
+    assert doc_topics.empty and list(doc_topics.columns) == DOC_TOPICS_COLUMNS

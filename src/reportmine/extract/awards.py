@@ -74,11 +74,11 @@ def award_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]]) -
         if anchor.start < quoted_end:
             segment_start = anchor.end
             continue
-        for grade in _listed_grades(view, anchor):
-            fact = _award(view, clause, segment_start, anchor, grade, used)
-            if fact is not None:
-                facts.append(fact)
-        segment_start = anchor.end
+        found = [fact for grade in _listed_grades(view, anchor)
+                 if (fact := _award(view, clause, segment_start, anchor, grade, used)) is not None]
+        facts.extend(found)
+        if found:  # a contest name ("在市优秀课例评选中获三等奖") keeps its level for the prize
+            segment_start = anchor.end
     return facts
 
 
@@ -122,8 +122,8 @@ def _merge(view: ReportView, anchors: list[_Anchor]) -> list[_Anchor]:
 
 
 def _same_award(view: ReportView, first: _Anchor, second: _Anchor) -> bool:
-    if first.grade and second.grade:
-        return False  # "一等奖和三等奖" are two awards
+    if first.grade and second.grade and first.grade != "excellence":
+        return False  # "一等奖和三等奖" are two awards; "优秀作品一等奖" is one first prize
     gap = view.folded[first.end:second.start]
     reach = _HONOUR_GAP if first.names_honour else _MERGE_GAP
     if len(gap) > reach or "、" in gap or view.quantities_in(first.end, second.start):
@@ -148,6 +148,9 @@ def _award(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor, 
     sentence_start = _frame(view, clause)[-1][0]  # "共有…13位教师，其中区级骨干教师2名": staff
     if view.has(cues.future, sentence_start, anchor.end) or view.has(cues.not_awards, anchor.start, anchor.end + 3):
         return None
+    if view.folded[anchor.last_word_start:anchor.end] in cues.needs_win_verb \
+            and not view.has(cues.win_verbs, segment_start, anchor.last_word_start):
+        return None  # "学校给予奖励": no prize won
     trailing = _trailing_count(view, anchor, clause[1], used)
     won = anchor.grade is not None or anchor.generic or anchor.names_honour or view.has(cues.win_verbs, segment_start, anchor.start)
     if not won and (trailing is None or view.has(cues.staff, sentence_start, anchor.start)):
@@ -236,13 +239,27 @@ def _recipient(view: ReportView, clause: Span, segment_start: int, anchor: _Anch
         return recipient
     if anchor.usual_recipient:
         return anchor.usual_recipient
-    for start, end in [(clause[0], anchor.start)] + _frame(view, clause)[1:]:
+    spans = [(clause[0], anchor.start)] + _frame(view, clause)[1:]
+    author = next((found for span in spans if (found := _author_in(view, *span)) is not None), None)
+    if author is not None:
+        return author
+    for start, end in spans:
         recipient = _recipient_in(view, start, end)
         if recipient is not None:
             return recipient
     if item is not None:
         return view.cues.item_recipient_of[item]
     return "unknown"
+
+
+def _author_in(view: ReportView, start: int, end: int) -> str | None:
+    """The maker of the awarded work: a recipient word right before a making verb ("学校开发了…")."""
+    for match in view.cues.recipients.finditer(view.folded, start, end):
+        recipient = view.cues.recipient_of[match.group()]
+        adverb = view.cues.win_adverbs.match(view.folded, match.end())
+        if recipient is not None and view.cues.making_verbs.match(view.folded, adverb.end() if adverb else match.end()):
+            return recipient
+    return None
 
 
 def _recipient_in(view: ReportView, start: int, end: int) -> str | None:

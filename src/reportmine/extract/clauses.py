@@ -29,6 +29,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9]
 # Breaks that end a sentence or a ；-part: a level word never reaches across them.
 _SENTENCE_BREAKS = frozenset("。!?;！？；\n")
 _NUMERALS = tuple("一二三四五六七八九十两")
+# Kinds of counted facts: a clause stating one keeps its level word to itself.
+_COUNTED_KINDS = ("open_lesson", "research_activity", "publication")
 # A destination verb this far before a place makes it a destination ("赴永嘉县桥头镇…").
 _DESTINATION_REACH = 4
 # Characters joining level words in a list ("市、区教研员").
@@ -190,10 +192,14 @@ class ReportView:
         if body is not None:
             return body, clause[0]
         previous = self.previous_clause(clause)
-        if previous is not None and not (same_kind and self.states_fact_of(same_kind, *previous)):
-            earlier = self.levels_in(*previous, people=people)
-            if earlier:
-                return earlier[-1], previous[0]
+        earlier = self.levels_in(*previous, people=people) if previous else []
+        if earlier and not any(self.states_fact_of(kind, *previous) for kind in _COUNTED_KINDS):
+            return earlier[-1], previous[0]  # "…开展联片教研，由我组承担半日活动观摩一场"
+        own = organizers and organizer_level(self, clause, anchor, own_clause=True)
+        if own:
+            return own, clause[0]  # "…校内共开展研讨课136节，各备课组每学期至少进行两轮磨课"
+        if earlier and not (same_kind and self.states_fact_of(same_kind, *previous)):
+            return earlier[-1], previous[0]
         if organizers:
             level = organizer_level(self, clause, anchor)
             if level is not None:

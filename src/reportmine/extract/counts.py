@@ -56,8 +56,11 @@ def count_facts(view: ReportView, clause: Span, matches: list[re.Match[str]]) ->
     if not triggers:
         return []
     if period is None and view.has(view.cues.per_unit, *clause):
-        # "每位教师一学年至少开一节公开课" is an allotment; "…都上了一节研讨课，共9节" has a total
-        return _total_count(view, clause, following_total, triggers) if following_total else []
+        # "每位教师一学年至少开一节公开课" is an allotment; "…都上了一节研讨课，共9节" has a total;
+        # "6位青年教师每人上一节" counts 6 (annotation rule 2)
+        if following_total:
+            return _total_count(view, clause, following_total, triggers)
+        return _per_person(view, clause, triggers)
     quantities = [q for q in view.quantities_in(*clause) if view.is_count(q)]
     quantities = [q for q, following in zip(quantities, quantities[1:] + [None])
                   if following is None or not _is_head_count(view, q, following)]
@@ -190,7 +193,7 @@ def _frequencies(view: ReportView, clause: Span, period: re.Match[str], quantiti
     for item in items or [None]:
         metric = Metric(category=trigger[2], level=level, period=cues.period_of[period.group()],
                         times_per_period=None if quantity.value is None else quantity.value * n_days,
-                        value_max=quantity.value_max, approx=quantity.approx, qualifier=quantity.qualifier,
+                        approx=quantity.approx, qualifier=quantity.qualifier,  # 三四次: 3, approx (rule 3)
                         unit=quantity.unit, item=item, start=evidence_start, end=clause[1])
         if times and not quantity.approx:
             _at_least_before(view, metric, period.end(), times.start)
@@ -231,10 +234,41 @@ def _count(view: ReportView, window: Span, quantity: QuantityMatch, triggers: li
                                            people=view.cues.people_after_level, organizers=trigger[2] != "publication",
                                            same_kind=trigger[2])
     q = quantity.quantity
-    return [Metric(category=trigger[2], value=q.value, value_max=q.value_max, approx=q.approx,
-                   qualifier=q.qualifier, level=level, item=item, unit=q.unit,
+    items = _distributed_items(view, clause[0], quantity)
+    heads = 1.0 if items else _unlisted_heads(view, clause[0], quantity)
+    return [Metric(category=trigger[2], value=_times(q.value, heads), value_max=_times(q.value_max, heads),
+                   approx=q.approx, qualifier=q.qualifier, level=level, item=item, unit=q.unit,
                    start=min(evidence_start, clause[0]), end=clause[1])
-            for item in _distributed_items(view, clause[0], quantity) or [None]]
+            for item in items or [None]]
+
+
+def _times(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+def _unlisted_heads(view: ReportView, clause_start: int, quantity: QuantityMatch) -> float:
+    """"两位老师在活动中各上了一节" → 2: 各 over a head count of people with no list (rule 1)."""
+    marker = view.cues.distribution.search(view.folded, clause_start, quantity.start)
+    if marker is None:
+        return 1.0
+    heads = [q for q in view.quantities_in(clause_start, marker.start())
+             if q.quantity.unit in view.cues.lesson_giver_units and q.quantity.value and not q.quantity.approx]
+    return heads[-1].quantity.value if heads else 1.0
+
+
+def _per_person(view: ReportView, clause: Span, triggers: list[Trigger]) -> list[Metric]:
+    """"6位青年教师每人上一节汇报课" → 6 lessons: the head count times the per-person count."""
+    per_unit = view.cues.per_unit.search(view.folded, *clause)
+    assert per_unit is not None  # the caller checked
+    heads = [q for q in view.quantities_in(clause[0], per_unit.start())
+             if q.quantity.unit in view.cues.lesson_giver_units and q.quantity.value and not q.quantity.approx]
+    counts = [q for q in view.quantities_in(per_unit.end(), clause[1]) if q.quantity.value is not None]
+    if not heads or not counts:
+        return []
+    facts = _count(view, clause, counts[0], triggers)
+    for fact in facts:
+        fact.value = _times(fact.value, heads[-1].quantity.value or 1.0)
+    return facts
 
 
 def _is_head_count(view: ReportView, quantity: QuantityMatch, following: QuantityMatch) -> bool:

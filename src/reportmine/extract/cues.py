@@ -53,6 +53,9 @@ class MetricCues:
     organizers: re.Pattern[str]
     organizer_of: dict[str, str | None]
     organizing_verbs: re.Pattern[str]
+    teaching_verbs: re.Pattern[str]
+    body_gap: re.Pattern[str]
+    listed_subject: re.Pattern[str]
     rule_verbs: re.Pattern[str]
     object_markers: frozenset[str]
     subject_people: re.Pattern[str]
@@ -74,6 +77,8 @@ class MetricCues:
     win_verbs: re.Pattern[str]
     split_verbs: re.Pattern[str]
     win_adverbs: re.Pattern[str]
+    needs_win_verb: frozenset[str]
+    making_verbs: re.Pattern[str]
     quoted_name: re.Pattern[str]
     quoted_honours: re.Pattern[str]
     future: re.Pattern[str]
@@ -145,6 +150,10 @@ def metric_cues() -> MetricCues:
         organizers=_compile(vocab["organizers"]),
         organizer_of=dict(vocab["organizers"]),
         organizing_verbs=_compile(vocab["organizing_verbs"]),
+        teaching_verbs=_teaching_verbs(vocab),
+        listed_subject=re.compile(rf"(?:[^,;:。、]{{1,4}}(?:{alternation(vocab['item_separators'])}))+[^,;:。、]{{0,4}}"),
+        body_gap=re.compile(rf"(?:、[^,;:。、]{{1,3}}?)*?(?:{alternation(vocab['body_gap_words'])})*"
+                            rf"(?=(?:{alternation(trigger_of)}))"),
         rule_verbs=_compile(vocab["rule_verbs"]),
         object_markers=frozenset(vocab["object_markers"]),
         subject_people=_compile(vocab["subject_people"]),
@@ -166,6 +175,8 @@ def metric_cues() -> MetricCues:
         win_verbs=_compile(awards["win_verbs"] + awards["title_verbs"]),
         split_verbs=_compile(awards["split_verbs"]),
         win_adverbs=_compile(awards["win_adverbs"]),
+        needs_win_verb=frozenset(awards["needs_win_verb"]),
+        making_verbs=_compile(vocab["making_verbs"]),
         quoted_name=re.compile(_quoted_name(vocab)),
         quoted_honours=_quoted_honours(vocab),
         future=_compile(awards["future_words"]),
@@ -218,6 +229,12 @@ def _quoted_honours(vocab: dict[str, Any]) -> re.Pattern[str]:
     titles = alternation(word for word, grade in awards["grades"].items() if grade == "title")
     return re.compile(rf"(?:{verbs})(?:{alternation(awards['win_adverbs'])})?"
                       rf"(?P<names>(?:{name})(?:(?:{joiners})?(?:{name}))+)(?:{joiners})?(?:{titles})?")
+
+
+def _teaching_verbs(vocab: dict[str, Any]) -> re.Pattern[str]:
+    """Teaching verbs, but not inside the words of `not_teaching` ("线上", "晚上")."""
+    guards = "".join(f"(?<!{re.escape(word[:-1])})" for word in vocab["not_teaching"])
+    return re.compile(rf"{guards}(?:{alternation(vocab['teaching_verbs'])})")
 
 
 def _task_quota(vocab: dict[str, Any]) -> re.Pattern[str]:

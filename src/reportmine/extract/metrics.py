@@ -87,9 +87,12 @@ def _compares(view: ReportView, clause: Span) -> bool:
 
 
 def _in_task_quota(view: ReportView, clause: Span) -> bool:
-    """"青年教师每学期上一节汇报课，写两篇教学反思": a quota of written work in the same sentence part
-    makes the lesson count part of a task list (a rule, not a fact)."""
-    return view.has(view.cues.task_quota, *view.sentence_of(clause))
+    """"上一节汇报课、写一篇教学反思", "青年教师每学期上一节汇报课，写两篇教学反思": a quota of written
+    work in the clause, or opening the next one, makes the count part of a task list (a rule)."""
+    if view.has(view.cues.task_quota, *clause):
+        return True
+    following = view.next_clause(clause)
+    return following is not None and view.cues.task_quota.match(view.folded, *following) is not None
 
 
 def _drop_breakdowns(view: ReportView, metrics: list[Metric]) -> list[Metric]:

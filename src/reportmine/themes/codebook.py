@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from reportmine.errors import InputError
+from reportmine.text.normalize import fold_for_matching
 from reportmine.vocab import resource_path
 
 logger = logging.getLogger(__name__)
@@ -57,40 +58,8 @@ class Codebook:
 
 
 def fold(text: str) -> str:
-    """Fold `text` for matching, keeping its length (offsets stay valid).
-
-    Uses `reportmine.text.normalize.fold_for_matching` when available, else a character-wise
-    fallback (NFKC where it maps one character to one, lower case, traditional → simplified).
-    """
-    try:
-        from reportmine.text.normalize import fold_for_matching
-    except ImportError:
-        return "".join(_fold_char(char) for char in text)
-    folded = fold_for_matching(text)
-    return folded if len(folded) == len(text) else "".join(_fold_char(char) for char in text)
-
-
-@lru_cache(maxsize=65536)
-def _fold_char(char: str) -> str:
-    folded = unicodedata.normalize("NFKC", char).lower()
-    if len(folded) != 1:
-        return char
-    converter = _t2s_converter()
-    if converter is not None and ord(folded) > 0x2E7F:  # only CJK can be traditional
-        simplified = converter.convert(folded)
-        if len(simplified) == 1:
-            return simplified
-    return folded
-
-
-@lru_cache(maxsize=1)
-def _t2s_converter():  # noqa: ANN202 - opencc has no types
-    try:
-        import opencc
-    except ImportError:
-        logger.info("opencc not installed: traditional characters are not folded for matching")
-        return None
-    return opencc.OpenCC("t2s")
+    """Fold `text` for matching (full-width → half-width, traditional → simplified), same length."""
+    return fold_for_matching(text)
 
 
 def _build_regex(code: Code) -> re.Pattern[str]:
@@ -171,11 +140,24 @@ def code_reports(reports: pd.DataFrame, codebook: Codebook | None = None) -> pd.
         codebook: the codebook to apply (default: the shipped one).
     """
     book = codebook or load_codebook()
-    rows = []
+    counts = []
     for report_id, text in zip(reports["report_id"], reports["text"]):
         text = text if isinstance(text, str) else ""
-        for code, count in code_text(text, book).items():
-            rows.append((report_id, code, count, round(count * 10_000 / max(len(text), 1), 4)))
+        counts.append((report_id, len(text), code_text(text, book)))
+    return codes_frame(counts)
+
+
+def codes_frame(counts: Iterable[tuple[str, int, Mapping[str, int]]]) -> pd.DataFrame:
+    """Return the `codes` table from (report_id, n_chars, {code: count}) triples computed elsewhere.
+
+    The pipeline counts codes per report in its worker processes and assembles the table here.
+    """
+    rows = [
+        (report_id, code, count, round(count * 10_000 / max(n_chars, 1), 4))
+        for report_id, n_chars, code_counts in counts
+        for code, count in code_counts.items()
+        if count > 0
+    ]
     frame = pd.DataFrame(rows, columns=CODES_COLUMNS)
     # Rows follow the input order of reports, then codebook order: deterministic without a sort.
     return frame.astype({"count": "int64", "per_10k_chars": "float64"})
@@ -186,4 +168,4 @@ def code_totals(codes: pd.DataFrame) -> Counter[str]:
     return Counter(dict(codes.groupby("code")["count"].sum().astype(int)))
 
 
-__all__ = ["Code", "Codebook", "fold", "load_codebook", "parse_codebook", "code_text", "code_reports", "code_totals", "CODES_COLUMNS"]
+__all__ = ["Code", "Codebook", "fold", "load_codebook", "parse_codebook", "code_text", "code_reports", "codes_frame", "code_totals", "CODES_COLUMNS"]

@@ -241,7 +241,16 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def fit_topics(token_docs: pd.DataFrame, **params: object) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit a TopicModel on `token_docs` (report_id, tokens) and return (topics, doc_topics) tables."""
+    """Fit a TopicModel on `token_docs` (report_id, tokens) and return (topics, doc_topics) tables.
+
+    A corpus with fewer than two reports that have content tokens has no topics to find: both
+    tables come back empty (with their columns) instead of an error, so a run over a folder of
+    one report, or of only unreadable files, still writes every table.
+    """
+    n_with_tokens = sum(1 for tokens in token_docs["tokens"] if len(tokens))
+    if n_with_tokens < 2:
+        logger.info("topics: %d report(s) with content tokens, no topic model fitted", n_with_tokens)
+        return pd.DataFrame(columns=TOPICS_COLUMNS), pd.DataFrame(columns=DOC_TOPICS_COLUMNS)
     model = TopicModel(**params).fit(token_docs["tokens"])
     return model.topics_frame(), model.doc_topics_frame(token_docs["report_id"])
 
