@@ -447,6 +447,14 @@ def test_render_evaluation_shows_summary_and_misses(tmp_path: Path, gold_dir: Pa
     assert "more (see evaluation_details.csv)" in shown
 
 
+def test_render_evaluation_of_a_perfect_output(tmp_path: Path, gold_dir: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=160)
+    render_evaluation(run(tmp_path, gold_dir, perfect_tables()), console=console)
+    assert "no misses and no extras" in console.export_text()
+
+
 # --------------------------------------------------------------------------------------------
 # Matching helpers
 

@@ -622,6 +622,9 @@ def render_evaluation(
 
     console.print(_summary_table(evaluation))
     shown = _details_to_show(evaluation.details)
+    if shown.empty:  # a perfect score has no misses or extras to list
+        console.print("no misses and no extras")
+        return
     documents = list(dict.fromkeys(shown["report_id"]))
     for report_id in documents[:max_documents]:
         rows = shown[shown["report_id"] == report_id]

@@ -7,8 +7,11 @@ The extractor follows docs/annotation.md. One compiled pattern finds the trigger
 terms, award grades and titles) in the folded text; each clause holding a trigger is then read
 on its own: awards by `extract.awards`, counts ("县公开课16节") and frequencies ("每两周一次",
 "每周三下午为固定教研时间") by `extract.counts`. A total's breakdown ("共…5次，分别为语文1次…")
-is not repeated. Every Metric carries its clause as `evidence` with offsets into `text` and the
-innermost section around it. All cue words live in resources/metrics.yaml.
+is not repeated; comparisons ("比听十节课还多") and task quotas ("上一节汇报课、写一篇反思") state
+no fact. Levels follow annotation rule 4: a level word in the clause (or the clause before), else
+the organiser named in the sentence (`extract.organizers`), else unknown. Every Metric carries its
+clause as `evidence` with offsets into `text` and the innermost section around it. All cue words
+live in resources/metrics.yaml.
 """
 from __future__ import annotations
 
