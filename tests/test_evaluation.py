@@ -560,7 +560,7 @@ def _real_gold_files() -> list[Path]:
 
 def _document_root(gold_file: Path) -> Path:
     seeds = REPO / "corpus" / "gold" / "seeds"
-    return (REPO.parent / "shared" / "seeds") if seeds in gold_file.parents else (REPO / "corpus" / "reports")
+    return (REPO.parent / "shared" / "seeds") if seeds in gold_file.parents else (REPO / "corpus")
 
 
 def _part_texts(path: Path, root: Path) -> dict[int, str] | None:
