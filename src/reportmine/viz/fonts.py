@@ -100,8 +100,8 @@ def matplotlib_font(font_path: Path | str) -> str:
     return family
 
 
-def subset_font(font_path: Path | str, text: str) -> bytes:
-    """Return a WOFF font holding only the glyphs of ``text`` (to embed in a self-contained page).
+def subset_font(font_path: Path | str, text: str, *, flavor: str | None = "woff") -> bytes:
+    """Return a font holding only the glyphs of ``text`` (WOFF by default, to embed in a page).
 
     Deterministic: the font's own timestamps are kept, so the same text gives the same bytes.
     """
@@ -119,7 +119,7 @@ def subset_font(font_path: Path | str, text: str) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(set(text))))
     subsetter.subset(font)
-    font.flavor = "woff"  # zlib-compressed; woff2 would need the brotli package
+    font.flavor = flavor  # "woff" is zlib-compressed; woff2 would need the brotli package
     buffer = io.BytesIO()
     font.save(buffer)
     font.close()
