@@ -143,13 +143,15 @@ def _continues(prev: str, line: str) -> bool:
     return is_fragment or len(prev) >= _WRAPPED_MIN
 
 
+@lru_cache(maxsize=16)
 def fold_for_matching(text: str) -> str:
     """Return `text` folded for matching, with exactly the same length.
 
     Full-width ASCII becomes half-width (１２ → 12, ：→ :, U+3000 → space) and traditional
     characters become simplified one character at a time (學 → 学); a character whose conversion
     would change the length is kept. Use the folded string to *find* offsets; always show the
-    original text as evidence.
+    original text as evidence. Cached: every stage of one report folds the same text, and
+    the cache hands them one result.
     """
     folded = text.translate(_fold_table())
     if len(folded) != len(text):  # pragma: no cover - guarded by construction

@@ -25,6 +25,7 @@ import logging
 import random
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,13 @@ def _shingle_set(clean: str, size: int, generic: np.ndarray | None = None) -> np
 
 def _new_minhash(num_perm: int, seed: int) -> MinHash:
     # Shingles arrive already hashed to 32-bit integers: `int` is the (picklable) hash function.
+    # Drawing the permutations is a third of a signature's cost: draw them once per (num_perm, seed).
+    template = _template_minhash(num_perm, seed)
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=int, permutations=template.permutations, scheme=template.scheme)
+
+
+@lru_cache(maxsize=8)
+def _template_minhash(num_perm: int, seed: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
 
 
@@ -157,14 +165,11 @@ def _signatures(cleaned: Sequence[str], generic: np.ndarray, *, size: int, num_p
     # Shingle sets are built one report at a time and not kept: at 100,000 reports they would
     # not fit in memory; the few candidate pairs rebuild theirs. The permutations are drawn once
     # and shared, as MinHash.bulk does.
-    template = _new_minhash(num_perm, seed)
     signatures: list[MinHash | None] = [None] * len(cleaned)
     for index, clean in enumerate(cleaned):
         hashes = _shingle_set(clean, size, generic)
         if len(hashes):
-            signature = MinHash(
-                num_perm=num_perm, seed=seed, hashfunc=int, permutations=template.permutations, scheme=template.scheme
-            )
+            signature = _new_minhash(num_perm, seed)
             signature.update_batch(hashes)
             signatures[index] = signature
     return signatures
