@@ -23,7 +23,7 @@ ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 # injection list, with tab and carriage return that some importers strip before parsing).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_CELL_LIMIT = 32_767
-XLSX_MAX_ROWS = 50_000
+XLSX_MAX_ROWS = 10_000  # a sheet people scroll; a county's 500 reports give ~7,000 metric rows
 # xlsxwriter stamps the creation time into the workbook; a fixed one keeps reruns byte-identical.
 _FIXED_CREATED = _dt.datetime(2000, 1, 1)
 
