@@ -370,7 +370,7 @@ def _assemble(
         "sections": _child_frame(results, "sections", SECTION_COLUMNS),
         "metrics": _metrics_frame(results, by_id),
         "shortcomings": _child_frame(results, "shortcomings", SHORTCOMING_COLUMNS),
-        "plans": _child_frame(results, "plans", PLAN_COLUMNS),
+        "plans": _child_frame(results, "plans", PLAN_COLUMNS).drop(columns=["category"], errors="ignore"),
         "errors": pd.DataFrame([record_dict(e) for e in errors], columns=ERROR_COLUMNS),
     }
     tokens = {result.report.report_id: result.tokens for result in results}

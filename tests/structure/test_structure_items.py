@@ -79,6 +79,10 @@ def test_shortcomings_of_problems_sections(body: str, expected: list[str]) -> No
          ["交流还不够深入", "部分教师热情不高。"]),
         ("回顾本学期，也存在一些不足：首先，常规习惯还需加强；其次，家园沟通方式单一；最后，区域材料投放不够丰富。",
          ["常规习惯还需加强", "家园沟通方式单一", "区域材料投放不够丰富。"]),
+        ("回顾一年，还存在以下几个方面的不足：\n一是教师参与不够。\n二是资料积累不全。\n总之，我们会努力。",
+         ["教师参与不够。", "资料积累不全。"]),
+        ("不足：部分教师参与不够。资料积累不全。\n今后，我们将加强管理。",
+         ["部分教师参与不够。", "资料积累不全。"]),
     ],
 )
 def test_problem_passages_without_heading(passage: str, expected: list[str]) -> None:
@@ -95,6 +99,7 @@ def test_problem_passages_without_heading(passage: str, expected: list[str]) -> 
         TITLE + "一、研修成效\n一年来，教师在各级评比中获奖43人次。学校取得了优异的成绩。",
         TITLE + MEASURES + "学校行政人员及时发现问题、解决问题。\n二、搭建平台\n1、师徒结对。本学年新结对师徒12对。",
         TITLE + "一、现场教研，问题真解决\n户外游戏最大的难点是安全与放手之间的平衡。",
+        TITLE + "一、做法\n我们有效解决了教学中的问题。\n1、集体备课。每周一次。\n2、听课。每周两节。",
     ],
 )
 def test_no_false_shortcomings(text: str) -> None:

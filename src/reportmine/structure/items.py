@@ -299,12 +299,17 @@ def _paragraph_items(text: str, start: int, end: int) -> list[_Span]:
 
 
 def _line_item(text: str, start: int, end: int) -> list[_Span]:
-    """The paragraph as one item when it opens with a numbering marker ("1、…", "（2）…")."""
+    """The paragraph as one item when it opens with a numbering marker ("1、…", "（2）…", "二是…")."""
     found = match_marker(text[start:end])
-    if found is None:
-        return []
-    a, b = _trim(text, start + found[1].end(), end)
-    marker_end = start + len(found[1].group().rstrip())
+    if found is not None:
+        body_start, marker_end = start + found[1].end(), start + len(found[1].group().rstrip())
+    else:
+        inline = _INLINE.match(text, start, end)  # one 一是/其二/第三， item per line
+        if inline is None or inline.group("fm") or inline.group("seq"):
+            return []
+        body_start = inline.end()
+        marker_end = inline.start("marker") + len(inline.group("marker").rstrip("，,、：:"))
+    a, b = _trim(text, body_start, end)
     return [(a, b, (start, marker_end))] if b - a >= 4 else []
 
 

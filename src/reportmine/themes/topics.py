@@ -8,7 +8,8 @@ same topics, and `random_state` matters only for LDA.
 
 Choosing the number of topics (``n_topics=None``):
 
-- up to 2,000 reports: fit NMF for every k from 2 to min(12, n_reports // 2) and keep the k whose
+- up to 2,000 reports: fit NMF for every k from 3 (2 for a corpus of fewer than six reports) to
+  min(12, n_reports // 2) and keep the k whose
   topics are most coherent — mean NPMI of each topic's top-10 terms, with probabilities
   estimated from document co-occurrence in the corpus itself; ties go to the smaller k. This
   takes a second or two on 100 reports. The search always uses NMF, also for method="lda".
@@ -43,6 +44,7 @@ DOC_TOPICS_COLUMNS = ["report_id", "topic_id", "weight"]
 _METHODS = ("nmf", "lda")
 _SEARCH_MAX_DOCS = 2000  # above this, the number of topics comes from the formula, not a search
 _SEARCH_MAX_K = 12
+_SEARCH_MIN_K = 3
 _COHERENCE_TERMS = 10
 _MAX_ITER = {"nmf": 300, "lda": 50}
 _SEARCH_MAX_ITER = 100  # enough to rank k; the final fit runs longer
@@ -152,7 +154,10 @@ class TopicModel(BaseEstimator):
         if n_docs > _SEARCH_MAX_DOCS:
             self.k_scores_ = {}
             return min(formula_n_topics(n_docs), ceiling)
-        candidates = range(2, min(_SEARCH_MAX_K, n_docs // 2, ceiling) + 1)
+        upper = min(_SEARCH_MAX_K, n_docs // 2, ceiling)
+        # Two topics split a corpus by school type at best and NPMI favours such broad topics;
+        # a thematic reading needs at least three whenever the corpus can carry them.
+        candidates = range(_SEARCH_MIN_K if upper >= _SEARCH_MIN_K else 2, upper + 1)
         scores = {}
         for k in candidates:
             # The search always uses NMF (LDA would take ten times longer); LDA is fitted once after.
