@@ -424,12 +424,7 @@ def _child_frame(results: list[ReportResult], attribute: str, columns: list[str]
     for result in results:
         for record in getattr(result, attribute):
             rows.append({"report_id": result.report.report_id, **record_dict(record)})
-    frame = pd.DataFrame(rows)
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = pd.Series(dtype=object)
-    extra = [column for column in frame.columns if column not in columns]
-    return frame[columns + extra]
+    return _contract_columns(pd.DataFrame(rows), columns)
 
 
 def _metrics_frame(results: list[ReportResult], by_id: dict[str, tuple[Any, Any]]) -> pd.DataFrame:
@@ -442,12 +437,16 @@ def _metrics_frame(results: list[ReportResult], by_id: dict[str, tuple[Any, Any]
                 {"report_id": report_id, "metric_id": f"{report_id}:m{index}", **record_dict(metric),
                  "school": school, "year": year}
             )
-    frame = pd.DataFrame(rows)
-    for column in METRIC_COLUMNS:
+    return _contract_columns(pd.DataFrame(rows), METRIC_COLUMNS)
+
+
+def _contract_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The contract's columns first, in order, present even when the table is empty; extras after."""
+    for column in columns:
         if column not in frame.columns:
             frame[column] = pd.Series(dtype=object)
-    extra = [column for column in frame.columns if column not in METRIC_COLUMNS]
-    return frame[METRIC_COLUMNS + extra]
+    extra = [column for column in frame.columns if column not in columns]
+    return frame[columns + extra]
 
 
 def iter_reports(analysis: Analysis) -> Iterable[tuple[str, str]]:
