@@ -15,14 +15,14 @@ import pytest
 from reportmine.errors import GoldError, InputError
 from reportmine.evaluation import (
     Evaluation,
-    _read_table,
     evaluate,
     fail_under,
     load_gold,
     parse_thresholds,
     render_evaluation,
 )
-from reportmine.evaluation_match import Candidate, align_in_order, assign_greedy, titles_match
+from reportmine.evaluation.matching import Candidate, align_in_order, assign_greedy, titles_match
+from reportmine.evaluation.reading import _read_table
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
-from reportmine.models import ErrorRecord, Report, ReportResult, record_dict
+from reportmine.models import ErrorRecord, Report, ReportResult
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +35,6 @@ TABLE_NAMES: tuple[str, ...] = (
     "errors",
 )
 
-REPORT_COLUMNS = [
-    "report_id", "path", "part", "title", "school", "year", "stage", "region", "n_chars",
-    "n_tokens", "encoding", "format", "status", "school_source", "year_source", "stage_source",
-    "region_source", "content_hash",
-]
-SECTION_COLUMNS = ["report_id", "section_id", "parent_id", "depth", "marker", "title", "role", "start", "end"]
-METRIC_COLUMNS = [
-    "report_id", "metric_id", "category", "level", "value", "value_max", "approx", "qualifier",
-    "period", "times_per_period", "grade", "recipient", "item", "unit", "evidence", "start", "end",
-    "section_id", "part_of", "school", "year",
-]
-SHORTCOMING_COLUMNS = ["report_id", "item_no", "text", "category", "section_id", "start", "end"]
-PLAN_COLUMNS = ["report_id", "item_no", "text", "section_id", "start", "end"]
-ERROR_COLUMNS = ["path", "stage", "error"]
 FAILURE_STAGES = frozenset({"read", "decode", "split", "analyze"})
 
 
@@ -362,97 +348,21 @@ def _assemble(
     settings: AnalyzeOptions,
     timings: dict[str, float],
 ) -> Analysis:
+    from reportmine.corpus_stages import run_corpus_stages
+    from reportmine.tables import result_tables
+
     started = time.perf_counter()
-    reports = _reports_frame(results)
-    by_id = {row.report_id: (row.school, row.year) for row in reports.itertuples()}
-    tables: dict[str, pd.DataFrame] = {
-        "reports": reports,
-        "sections": _child_frame(results, "sections", SECTION_COLUMNS),
-        "metrics": _metrics_frame(results, by_id),
-        "shortcomings": _child_frame(results, "shortcomings", SHORTCOMING_COLUMNS),
-        "plans": _child_frame(results, "plans", PLAN_COLUMNS).drop(columns=["category"], errors="ignore"),
-        "errors": pd.DataFrame([record_dict(e) for e in errors], columns=ERROR_COLUMNS),
-    }
+    tables = result_tables(results, errors)
     tokens = {result.report.report_id: result.tokens for result in results}
     code_counts = [(result.report.report_id, result.report.n_chars, result.codes) for result in results]
     signatures = {result.report.report_id: result.signature for result in results if result.signature is not None}
     timings["tables"] = time.perf_counter() - started
-    from reportmine.corpus_stages import run_corpus_stages
-
     tables.update(
         run_corpus_stages(
             tables, tokens, settings=settings, timings=timings, code_counts=code_counts, signatures=signatures
         )
     )
     return Analysis(**tables, tokens=tokens, run={})
-
-
-def _reports_frame(results: list[ReportResult]) -> pd.DataFrame:
-    rows = []
-    for result in results:
-        report = result.report
-        row = {
-            "report_id": report.report_id,
-            "path": report.path,
-            "part": report.part,
-            "title": report.title,
-            "school": report.school,
-            "year": report.year,
-            "stage": report.stage,
-            "region": report.region,
-            "n_chars": report.n_chars,
-            "n_tokens": result.n_tokens,
-            "encoding": report.encoding,
-            "format": report.format,
-            "status": report.status,
-            "content_hash": report.content_hash,
-        }
-        for name in ("school", "year", "stage", "region"):
-            row[f"{name}_source"] = report.meta_source.get(name)
-        row.update({key: value for key, value in report.extra.items() if key not in row})
-        row["text"] = report.text
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=None if rows else REPORT_COLUMNS + ["text"])
-    if len(frame):
-        frame = frame.sort_values(["path", "part"], kind="stable").reset_index(drop=True)
-        frame["year"] = frame["year"].astype("Int64")
-    return frame
-
-
-def _child_frame(results: list[ReportResult], attribute: str, columns: list[str]) -> pd.DataFrame:
-    rows = []
-    for result in results:
-        for record in getattr(result, attribute):
-            rows.append({"report_id": result.report.report_id, **record_dict(record)})
-    return _contract_columns(pd.DataFrame(rows), columns)
-
-
-def _metrics_frame(results: list[ReportResult], by_id: dict[str, tuple[Any, Any]]) -> pd.DataFrame:
-    rows = []
-    for result in results:
-        report_id = result.report.report_id
-        school, year = by_id.get(report_id, (None, None))
-        for index, metric in enumerate(result.metrics):
-            rows.append(
-                {"report_id": report_id, "metric_id": f"{report_id}:m{index}", **record_dict(metric),
-                 "school": school, "year": year}
-            )
-    return _contract_columns(pd.DataFrame(rows), METRIC_COLUMNS)
-
-
-def _contract_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The contract's columns first, in order, present even when the table is empty; extras after."""
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = pd.Series(dtype=object)
-    extra = [column for column in frame.columns if column not in columns]
-    return frame[columns + extra]
-
-
-def iter_reports(analysis: Analysis) -> Iterable[tuple[str, str]]:
-    """Yield (report_id, text) pairs of an analysis in table order."""
-    for row in analysis.reports[["report_id", "text"]].itertuples(index=False):
-        yield row.report_id, row.text
 
 
 def default_workers() -> int:
@@ -462,5 +372,3 @@ def default_workers() -> int:
     except AttributeError:  # macOS and Windows have no sched_getaffinity
         return max(1, os.cpu_count() or 1)
 
-
-ProgressCallback = Callable[[int, int], None]

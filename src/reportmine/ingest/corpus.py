@@ -15,10 +15,11 @@ from typing import Any, Iterator
 
 from reportmine.errors import InputError, ReadError
 from reportmine.ingest.boilerplate import strip_boilerplate
-from reportmine.ingest.metadata import META_FIELDS, apply_metadata, load_meta_table, match_pattern
+from reportmine.ingest.metadata import apply_metadata, load_meta_table, match_pattern
 from reportmine.ingest.readers import read_document
 from reportmine.ingest.split import split_reports
 from reportmine.models import ErrorRecord, Report
+from reportmine.tables import REPORT_COLUMNS as TABLE_REPORT_COLUMNS
 from reportmine.text.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,8 @@ __all__ = [
 
 IGNORE_FILE = ".reportmineignore"
 AUTO_META_NAMES = ("metadata.csv", "metadata.xlsx")
-REPORT_COLUMNS = [
-    "report_id", "path", "part", "title", "school", "year", "stage", "region", "n_chars",
-    "encoding", "format", "status", "school_source", "year_source", "stage_source", "region_source",
-]
+# The reports table as reading gives it: everything but n_tokens, which segmentation adds.
+REPORT_COLUMNS = [column for column in TABLE_REPORT_COLUMNS if column != "n_tokens"]
 
 
 @dataclass
@@ -46,36 +45,15 @@ class Corpus:
 
     def to_frame(self):
         """The `reports` table (docs/tables.md, without n_tokens/text_file) plus a `text` column."""
-        import pandas as pd
+        from reportmine.tables import reports_frame
 
-        rows = []
-        extra_columns: list[str] = []
-        for report in self.reports:
-            row = {
-                "report_id": report.report_id, "path": report.path, "part": report.part,
-                "title": report.title, "school": report.school, "year": report.year,
-                "stage": report.stage, "region": report.region, "n_chars": report.n_chars,
-                "encoding": report.encoding, "format": report.format, "status": report.status,
-            }
-            row.update({f"{f}_source": report.meta_source.get(f) for f in META_FIELDS})
-            for key, value in report.extra.items():
-                if key not in row and key != "text":
-                    row[key] = value
-                    if key not in extra_columns:
-                        extra_columns.append(key)
-            row["text"] = report.text
-            rows.append(row)
-        frame = pd.DataFrame(rows, columns=REPORT_COLUMNS + extra_columns + ["text"])
-        frame["year"] = frame["year"].astype("Int64")
-        frame["part"] = frame["part"].astype("int64")
-        frame["n_chars"] = frame["n_chars"].astype("int64")
-        return frame
+        return reports_frame(self.reports)
 
     def errors_frame(self):
         """The `errors` table: path, stage, error."""
-        import pandas as pd
+        from reportmine.tables import errors_frame
 
-        return pd.DataFrame([vars(e) for e in self.errors], columns=["path", "stage", "error"])
+        return errors_frame(self.errors)
 
 
 # ---------------------------------------------------------------- walking
