@@ -199,3 +199,33 @@ def test_single_short_report_is_analysed(tmp_path: Path, cli):
     assert cli("analyze", folder, "-o", out, "--workers", "1", "--quiet").exit_code == 0
     metrics = read_table(out, "metrics")
     assert metrics[["category", "value", "level"]].values.tolist() == [["open_lesson", 3, "school"]]
+
+
+def test_pattern_and_meta_file_give_metadata_with_sources(tmp_path: Path, cli, seeds):
+    folder = tmp_path / "in" / "永嘉县实验小学" / "2019"
+    folder.mkdir(parents=True)
+    shutil.copy(seeds / "000_1a97207371f7c8aa.txt", folder / "a.txt")
+    shutil.copy(seeds / "000_1a97207371f7c8aa.txt", folder / "b.txt")
+    meta = tmp_path / "meta.xlsx"
+    pd.DataFrame({"path": ["永嘉县实验小学/2019/b.txt"], "year": [2020], "funding": ["省级项目"]}).to_excel(meta, index=False)
+    out = tmp_path / "out"
+    args = ("analyze", tmp_path / "in", "-o", out, "--workers", "1", "--quiet", "--no-pictures",
+            "--pattern", "{school}/{year}/*", "--meta", meta)
+    assert cli(*args).exit_code == 0
+    reports = read_table(out, "reports").set_index("path")
+    a, b = reports.loc["永嘉县实验小学/2019/a.txt"], reports.loc["永嘉县实验小学/2019/b.txt"]
+    assert (a["school"], a["year"], a["school_source"], a["year_source"]) == ("永嘉县实验小学", 2019, "pattern", "pattern")
+    assert (b["year"], b["year_source"], b["funding"]) == (2020, "meta", "省级项目")
+    assert a["stage"] == "小学"
+
+
+@pytest.mark.parametrize(("by", "table", "first_column"), [
+    ("district", "metrics", "region"), ("year", "codes", "year"), ("stage", "topics", "stage"),
+])
+def test_compare_by_each_grouping(corpus_out: Path, cli, by: str, table: str, first_column: str):
+    result = cli("compare", corpus_out, "--by", by, "--table", table, "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert rows[0].keys() >= {first_column, "n_reports"}
+    assert rows[-1][first_column] == "(all)"
+    assert (corpus_out / f"compare_{table}_by_{by}.csv").exists()
