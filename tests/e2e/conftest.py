@@ -30,17 +30,20 @@ def seeds() -> Path:
     return SEEDS
 
 
-@pytest.fixture(scope="session")
-def seeds_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("seeds-out")
-    result = run_cli("analyze", SEEDS, "-o", out, "--workers", "1", "--quiet")
+def _analysed(tmp_path_factory, source: Path, workers: int) -> Path:
+    out = tmp_path_factory.mktemp(f"{source.name}-out")
+    result = run_cli("analyze", source, "-o", out, "--workers", str(workers), "--quiet")
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def seeds_out(tmp_path_factory) -> Path:
+    """The seeds analysed once (in process) with every output written."""
+    return _analysed(tmp_path_factory, SEEDS, workers=1)
 
 
 @pytest.fixture(scope="session")
 def corpus_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("corpus-out")
-    result = run_cli("analyze", CORPUS, "-o", out, "--workers", "2", "--quiet")
-    assert result.exit_code == 0, result.output
-    return out
+    """The bundled corpus analysed once (two worker processes) with every output written."""
+    return _analysed(tmp_path_factory, CORPUS, workers=2)
