@@ -20,7 +20,7 @@ def test_parameters_are_stored_untouched_and_checked_in_fit() -> None:
     model = TopicModel(n_topics=0, method="svd")  # type: ignore[arg-type]
     assert model.get_params() == {
         "n_topics": 0, "method": "svd", "max_features": 5000, "min_df": 2, "max_df": 0.9,
-        "n_top_terms": 10, "random_state": 0,
+        "n_top_terms": 10, "max_fit_docs": 3000, "random_state": 0,
     }
     with pytest.raises(InputError, match="topic method"):
         model.fit([["小班化", "课堂"]])
@@ -103,3 +103,13 @@ def test_fit_topics_on_fewer_than_two_documents_gives_empty_tables() -> None:
     topics, doc_topics = fit_topics(token_docs)
     assert topics.empty and list(topics.columns) == TOPICS_COLUMNS
     assert doc_topics.empty and list(doc_topics.columns) == DOC_TOPICS_COLUMNS
+
+
+def test_large_corpora_fit_on_a_seeded_sample_and_transform_every_report(corpus_tokens: pd.DataFrame) -> None:
+    tokens = list(corpus_tokens["tokens"])
+    first = TopicModel(n_topics=4, max_fit_docs=10).fit(tokens)
+    second = TopicModel(n_topics=4, max_fit_docs=10).fit(tokens)
+    assert first.doc_topic_.shape == (len(tokens), 4)
+    assert np.array_equal(first.doc_topic_, second.doc_topic_)
+    full = TopicModel(n_topics=4, max_fit_docs=None).fit(tokens)
+    assert len(first.vocabulary_) < len(full.vocabulary_)  # learned from the sample only

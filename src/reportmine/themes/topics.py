@@ -15,6 +15,10 @@ Choosing the number of topics (``n_topics=None``):
   takes a second or two on 100 reports. The search always uses NMF, also for method="lda".
 - beyond that: no search, k = clamp(round(sqrt(n_reports / 2)), 3, 30).
 
+Above `max_fit_docs` reports (3,000) the model is fitted on a seeded random sample of that size
+and every report is transformed with it: fitting then costs the same whatever the corpus size,
+and the stage grows linearly with the number of reports.
+
 Topics are numbered by decreasing share of the total document-topic weight (topic 0 is the most
 present); `label` is the top three terms joined by "·".
 """
@@ -88,7 +92,10 @@ class TopicModel(BaseEstimator):
         max_features, min_df, max_df: vocabulary limits, as in scikit-learn's vectorizers
             (relaxed to 1 and 1.0 when a tiny corpus would leave no term).
         n_top_terms: terms listed per topic.
-        random_state: seed for LDA (NMF with NNDSVD is deterministic anyway).
+        max_fit_docs: above this many reports the vocabulary and topics are learned from a seeded
+            random sample of this size and every report is then transformed, so fitting costs the
+            same at 100,000 reports as at 3,000 (None: always fit on all reports).
+        random_state: seed for LDA and for the sample (NMF with NNDSVD is deterministic anyway).
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class TopicModel(BaseEstimator):
         min_df: int | float = 2,
         max_df: int | float = 0.9,
         n_top_terms: int = 10,
+        max_fit_docs: int | None = 3000,
         random_state: int | np.random.RandomState | None = 0,
     ) -> None:
         self.n_topics = n_topics
@@ -108,6 +116,7 @@ class TopicModel(BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
         self.n_top_terms = n_top_terms
+        self.max_fit_docs = max_fit_docs
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -148,9 +157,9 @@ class TopicModel(BaseEstimator):
             doc_topic = model.fit_transform(doc_term)
         return model, doc_topic
 
-    def _choose_n_topics(self, doc_term, seed: int) -> int:
-        n_docs, n_terms = doc_term.shape
-        ceiling = max(1, min(n_docs, n_terms))
+    def _choose_n_topics(self, doc_term, seed: int, n_docs: int) -> int:
+        n_terms = doc_term.shape[1]
+        ceiling = max(1, min(doc_term.shape[0], n_terms))
         if n_docs > _SEARCH_MAX_DOCS:
             self.k_scores_ = {}
             return min(formula_n_topics(n_docs), ceiling)
@@ -180,15 +189,21 @@ class TopicModel(BaseEstimator):
         docs = [list(tokens) for tokens in token_lists]
         if not docs:
             raise InputError("topics: no reports to model")
-        self.vectorizer_, doc_term = self._vectorize(docs)
+        fit_docs = docs
+        if self.max_fit_docs is not None and len(docs) > self.max_fit_docs:
+            sample = np.sort(rng.choice(len(docs), size=int(self.max_fit_docs), replace=False))
+            fit_docs = [docs[index] for index in sample]
+        self.vectorizer_, doc_term = self._vectorize(fit_docs)
         self.vocabulary_ = self.vectorizer_.vocabulary_
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
         # One BLAS thread: multi-threaded reductions may round differently from run to run, and on
         # these thin sparse problems threads cost more than they bring (5x slower on 2 busy cores).
         with threadpool_limits(limits=1, user_api="blas"):
-            chosen = self.n_topics if self.n_topics is not None else self._choose_n_topics(doc_term, seed)
+            chosen = self.n_topics if self.n_topics is not None else self._choose_n_topics(doc_term, seed, len(docs))
             self.n_topics_ = int(min(chosen, max(1, min(doc_term.shape))))
             self.model_, doc_topic = self._fit_model(doc_term, self.n_topics_, seed)
+            if fit_docs is not docs:
+                doc_topic = self.model_.transform(self.vectorizer_.transform(docs))
         # Renumber topics by decreasing total weight (stable for ties) so topic 0 is the most present.
         totals = doc_topic.sum(axis=0)
         self.topic_order_ = np.argsort(-totals, kind="stable")
