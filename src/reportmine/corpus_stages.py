@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,7 @@ KEYWORD_GROUPINGS: tuple[str, ...] = ("report_id", "school", "year")
 
 def run_corpus_stages(
     tables: dict[str, pd.DataFrame],
-    tokens: dict[str, list[str]],
+    tokens: Mapping[str, list[str]],
     *,
     settings: Any,
     timings: dict[str, float],
@@ -57,7 +58,7 @@ def run_corpus_stages(
     return out
 
 
-def token_frame(reports: pd.DataFrame, tokens: dict[str, list[str]]) -> pd.DataFrame:
+def token_frame(reports: pd.DataFrame, tokens: Mapping[str, list[str]]) -> pd.DataFrame:
     """Return report_id, school, year, tokens (content tokens) for the corpus stages."""
     frame = reports[["report_id", "school", "year"]].copy()
     frame["tokens"] = [tokens.get(report_id, []) for report_id in frame["report_id"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
-from reportmine.models import ErrorRecord, Report, ReportResult
+from reportmine.models import ErrorRecord, Report, ReportResult, TokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Analysis:
     compare_codes: pd.DataFrame
     compare_topics: pd.DataFrame
     errors: pd.DataFrame
-    tokens: dict[str, list[str]] = field(default_factory=dict)
+    tokens: Mapping[str, list[str]] = field(default_factory=TokenStore)  # report_id → content tokens
     run: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -244,14 +244,17 @@ def analyze(
     outcomes, root = _run_per_report(corpus, settings)
     results: list[ReportResult] = []
     errors: list[ErrorRecord] = []
+    tokens = TokenStore()
     n_cached = 0
-    for outcome in outcomes:
-        results.extend(outcome.results)
+    for outcome in outcomes:  # results stream in as workers finish; tokens are compacted at once
+        for result in outcome.results:
+            tokens.add(result.report.report_id, result.tokens)
+            results.append(replace(result, tokens=[]))
         errors.extend(outcome.errors)
         n_cached += outcome.from_cache
     timings["per_report"] = time.perf_counter() - started
     _apply_user_metadata(results, root, settings)
-    analysis = _assemble(results, errors, settings, timings)
+    analysis = _assemble(results, errors, tokens, settings, timings)
     analysis.run.update(
         {
             "version": __version__,
@@ -265,7 +268,7 @@ def analyze(
     return analysis
 
 
-def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[list[FileOutcome], Path]:
+def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[Iterable[FileOutcome], Path]:
     from reportmine.ingest.corpus import Corpus
 
     if isinstance(corpus, Corpus):
@@ -274,7 +277,7 @@ def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[list[FileOut
     if not root.exists():
         raise InputError(f"input {root} does not exist")
     tasks = _file_tasks(root, settings)
-    return list(_map_tasks(tasks, settings)), root
+    return _map_tasks(tasks, settings), root
 
 
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> list[FileOutcome]:
@@ -345,6 +348,7 @@ def _apply_user_metadata(results: list[ReportResult], root: Path, settings: Anal
 def _assemble(
     results: list[ReportResult],
     errors: list[ErrorRecord],
+    tokens: TokenStore,
     settings: AnalyzeOptions,
     timings: dict[str, float],
 ) -> Analysis:
@@ -353,7 +357,6 @@ def _assemble(
 
     started = time.perf_counter()
     tables = result_tables(results, errors)
-    tokens = {result.report.report_id: result.tokens for result in results}
     code_counts = [(result.report.report_id, result.report.n_chars, result.codes) for result in results]
     signatures = {result.report.report_id: result.signature for result in results if result.signature is not None}
     timings["tables"] = time.perf_counter() - started

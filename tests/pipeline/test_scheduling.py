@@ -50,3 +50,12 @@ def test_process_pool_gives_the_same_tables(small_corpus: Path, tmp_path: Path):
     pooled = reportmine.analyze(tmp_path, workers=2)
     for name, table in _facts(in_process).items():
         pd.testing.assert_frame_equal(table, _facts(pooled)[name], check_dtype=False)
+
+
+def test_token_store_round_trips_and_is_a_mapping():
+    from reportmine.models import TokenStore
+
+    store = TokenStore({"a#1": ["校本研修", "公开课"], "b#1": []})
+    store.add("c#1", ["小班化"])
+    assert dict(store) == {"a#1": ["校本研修", "公开课"], "b#1": [], "c#1": ["小班化"]}
+    assert store.get("missing", []) == [] and len(store) == 3
