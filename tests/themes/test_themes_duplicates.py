@@ -1,6 +1,7 @@
 """Tests for reportmine.themes.duplicates: copied reports are found, unrelated ones are not."""
 from __future__ import annotations
 
+import itertools
 import random
 
 import pandas as pd
@@ -85,3 +86,75 @@ def test_bundled_corpus_template_reuse_is_the_one_pair(bundled_reports: pd.DataF
     found = {frozenset(pair) for pair in zip(pairs["report_a"], pairs["report_b"])}
     assert found == {frozenset({"hongqiao_ms/2021_gongzuo.txt", "yongan_ps/2021_xuexiao.txt"})}
     assert set(pairs.iloc[0][["school_a", "school_b"]]) == {"hongqiao_ms", "yongan_ps"}
+
+
+_SEED_PARAGRAPHS = (
+    "本学期我校以课堂教学改革为重点，组织教师开展集体备课和听课评课活动，提高了课堂效率。",
+    "学校成立了校本研修领导小组，制定了研修计划，每周开展一次教研活动，做到有计划有记录。",
+    "我们积极组织教师参加各级培训，鼓励青年教师上公开课，以老带新，促进教师专业成长。",
+    "在德育工作中，学校开展了安全教育、法制教育和感恩教育，学生的行为习惯有了明显改善。",
+    "家校合作方面，学校召开家长会，开展家访活动，办好家长学校，形成了教育合力。",
+    "存在的不足：部分教师教研意识不强，课题研究的深度不够，今后要加强理论学习和反思。",
+)
+
+
+def _synthetic_corpus(n_reports: int, seed: int) -> tuple[pd.DataFrame, set[frozenset[str]], list[str]]:
+    """Reports built from the seed paragraphs (shared genre) plus text of their own.
+
+    Returns the frame, the planted copy pairs (a report handed in again, lightly edited) and the
+    ids of 120 reports that reuse one long template.
+    """
+    rng = random.Random(seed)
+    template = _random_text(rng, 900)
+    texts = []
+    for number in range(n_reports):
+        paragraphs = rng.sample(_SEED_PARAGRAPHS, 4)
+        own = template[:600] + _random_text(rng, 150) if number % 16 == 5 else _random_text(rng, 500)
+        texts.append("".join(paragraphs[:2]) + own + "".join(paragraphs[2:]))
+    ids = [f"school_{number:04d}/report.txt" for number in range(n_reports)]
+    planted = set()
+    for original in rng.sample(range(n_reports), 40):
+        text = list(texts[original])
+        for position in rng.sample(range(len(text)), 15):  # a few characters edited
+            text[position] = rng.choice("，。、的了")
+        ids.append(f"copy_{original:04d}/report.txt")
+        texts.append("".join(text))
+        planted.add(frozenset({ids[original], ids[-1]}))
+    frame = pd.DataFrame({"report_id": ids, "school": [i.split("/")[0] for i in ids], "text": texts})
+    template_ids = [ids[number] for number in range(n_reports) if number % 16 == 5]
+    return frame, planted, template_ids
+
+
+def test_synthetic_corpus_finds_planted_copies_and_template() -> None:
+    frame, planted, template_ids = _synthetic_corpus(2000, seed=11)
+    pairs = near_duplicates(frame)
+    found = {frozenset(pair) for pair in zip(pairs["report_a"], pairs["report_b"])}
+    assert planted <= found
+    in_pairs = set(pairs["report_a"]) | set(pairs["report_b"])
+    assert set(template_ids) <= in_pairs  # every reuse of the template meets another one
+    # Nothing else: the seed paragraphs are the genre, the rest of each report is its own.
+    assert found - planted <= {frozenset(pair) for pair in itertools.combinations(template_ids, 2)}
+    # A template shared by 125 reports gives each a few partners, not 125² / 2 pairs.
+    assert len(found - planted) <= 5 * len(template_ids)
+    assert (pairs["similarity"] >= 0.5).all()
+    assert pairs.equals(near_duplicates(frame))
+
+
+def test_precomputed_signatures_skip_short_texts() -> None:
+    frame = pd.DataFrame({"report_id": ["a", "b", "c"], "text": ["小班", "小班", "中班"]})
+    signatures = {rid: minhash_signature(text) for rid, text in zip(frame["report_id"], frame["text"])}
+    assert near_duplicates(frame, signatures=signatures).empty
+
+
+def test_signatures_with_other_num_perm_are_rejected(with_copy: pd.DataFrame) -> None:
+    signatures = {rid: minhash_signature(text, num_perm=64) for rid, text in zip(with_copy["report_id"], with_copy["text"])}
+    with pytest.raises(InputError, match="num_perm"):
+        near_duplicates(with_copy, signatures=signatures)
+
+
+@pytest.mark.parametrize("threshold", [0.2, 0.4, 0.64, 0.8])
+def test_band_choice_matches_datasketch(threshold: float) -> None:
+    from reportmine.themes.duplicates import _optimal_bands
+
+    lsh = pytest.importorskip("datasketch.lsh")
+    assert _optimal_bands(threshold, 128) == lsh._optimal_param(threshold, 128, 0.5, 0.5)

@@ -126,6 +126,8 @@ class TopicModel(BaseEstimator):
             raise InputError(f"n_topics must be a positive integer or None, got {self.n_topics!r}")
         if not isinstance(self.n_top_terms, (int, np.integer)) or self.n_top_terms < 1:
             raise InputError(f"n_top_terms must be a positive integer, got {self.n_top_terms!r}")
+        if self.max_fit_docs is not None and (not isinstance(self.max_fit_docs, (int, np.integer)) or self.max_fit_docs < 2):
+            raise InputError(f"max_fit_docs must be an integer ≥ 2 or None, got {self.max_fit_docs!r}")
 
     def _vectorize(self, docs: list[list[str]]):  # noqa: ANN202
         lda = self.method == "lda"
