@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from reportmine.parallel import announce
+
 logger = logging.getLogger(__name__)
 
 KEYWORD_GROUPINGS: tuple[str, ...] = ("report_id", "school", "year")
@@ -72,6 +74,7 @@ class _timed:
         self._timings, self._name = timings, name
 
     def __enter__(self) -> None:
+        announce(f"computing {self._name.replace('_', ' ')}")
         self._started = time.perf_counter()
 
     def __exit__(self, *exc_info: Any) -> None:

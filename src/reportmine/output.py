@@ -259,8 +259,11 @@ def write_analysis(
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
+    from reportmine.parallel import announce
+
     out_dir.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
+    announce("writing tables")
     started = time.perf_counter()
     tables = analysis.tables()
     tables["reports"] = tables["reports"].assign(text_file=write_texts(analysis.reports, out_dir))
@@ -273,6 +276,7 @@ def write_analysis(
         chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, warnings, seconds)
         written += chart_paths + cloud_paths
     if html:
+        announce("writing report.html")
         started = time.perf_counter()
         try:
             from reportmine.viz.html_report import write_html_report
@@ -296,6 +300,9 @@ def _write_pictures(
 ) -> tuple[list[Path], list[Path]]:
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []
+    from reportmine.parallel import announce
+
+    announce("drawing charts")
     started = time.perf_counter()
     try:
         from reportmine.viz.charts import write_charts
@@ -305,6 +312,7 @@ def _write_pictures(
         logger.exception("charts failed")
         warnings.append(f"charts not written: {exc!r}")
     seconds["charts"] = time.perf_counter() - started
+    announce("drawing word clouds")
     started = time.perf_counter()
     try:
         from reportmine.viz.wordclouds import write_wordclouds

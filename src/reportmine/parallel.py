@@ -9,6 +9,14 @@ from contextlib import nullcontext
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
+# Stage announcements ("topics", "writing tables" …): silent unless a caller listens, as the CLI
+# does to tell people what a long run is doing after the per-report progress bar.
+_stages = logging.getLogger("reportmine.progress")
+
+
+def announce(stage: str) -> None:
+    """Say which stage of a run starts now (on the `reportmine.progress` logger)."""
+    _stages.info(stage)
 
 TaskT = TypeVar("TaskT")
 ResultT = TypeVar("ResultT")

@@ -1,6 +1,7 @@
 """`reportmine analyze`: read a folder of reports and write every table, picture and the HTML report."""
 from __future__ import annotations
 
+import logging
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -50,6 +51,8 @@ def analyze(
     """
     from reportmine.pipeline import AnalyzeOptions, analyze as run_analysis
 
+    if not quiet:
+        _show_stages()
     with error_boundary(debug):
         options = AnalyzeOptions(
             workers=workers,
@@ -73,6 +76,22 @@ def analyze(
     _summarise(analysis, out, quiet=quiet, as_json=as_json)
     if analysis.failed:
         raise typer.Exit(1)
+
+
+class _StageLines(logging.Handler):
+    """Logging handler printing stage announcements as dim lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stderr.print(f"· {record.getMessage()}", style="dim", highlight=False)
+
+
+def _show_stages() -> None:
+    """Print each stage of the run as a dim line on stderr (the per-report bar shows the rest)."""
+    stages = logging.getLogger("reportmine.progress")
+    if not any(isinstance(handler, _StageLines) for handler in stages.handlers):
+        stages.addHandler(_StageLines())
+    stages.setLevel(logging.INFO)
+    stages.propagate = False
 
 
 def _summarise(analysis: object, out: Path, *, quiet: bool, as_json: bool) -> None:
