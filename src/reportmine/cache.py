@@ -19,8 +19,8 @@ _CHUNK = 1 << 20
 def pipeline_salt(settings: Any) -> str:
     """Return a hash of everything besides the file bytes that changes per-report results.
 
-    The package version, every shipped vocabulary file, the segmenter and a user dictionary:
-    editing a cue table or upgrading reportmine invalidates the cache.
+    The package version, every shipped vocabulary file, the segmenter and the user's dictionary,
+    stop words and codebook: editing a cue table or upgrading reportmine invalidates the cache.
     """
     digest = hashlib.sha1(__version__.encode())
     resources_dir = resource_path("")
@@ -28,8 +28,10 @@ def pipeline_salt(settings: Any) -> str:
         digest.update(path.relative_to(resources_dir).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(f"{settings.segmenter}|{settings.max_bytes}".encode())
-    if settings.user_dict:
-        digest.update(Path(settings.user_dict).read_bytes())
+    # The user's vocabularies change tokens and codes, which are computed per report.
+    for name in ("user_dict", "stopwords", "codebook"):
+        path = getattr(settings, name)
+        digest.update(name.encode() + (Path(path).read_bytes() if path else b"-"))
     return digest.hexdigest()
 
 

@@ -108,7 +108,9 @@ class Analysis:
 # --------------------------------------------------------------------------- per-report stages
 
 
-def analyze_report(report: Report, *, segmenter: Any = None, codebook: Any = None) -> ReportResult:
+def analyze_report(
+    report: Report, *, segmenter: Any = None, codebook: Any = None, stopwords: frozenset[str] | None = None
+) -> ReportResult:
     """Run every per-report stage on one report.
 
     Sections with roles, metrics, shortcomings, plans, tokens, codebook counts and the MinHash
@@ -132,7 +134,7 @@ def analyze_report(report: Report, *, segmenter: Any = None, codebook: Any = Non
         metrics=extract_metrics(text, sections=sections),
         shortcomings=extract_shortcomings(text, sections),
         plans=extract_plans(text, sections),
-        tokens=content_tokens(words),
+        tokens=content_tokens(words, stopwords=stopwords),
         n_tokens=len(words),
         codes=code_text(text, codebook),
         signature=minhash_signature(text),
@@ -148,6 +150,7 @@ class FileTask:
     max_bytes: int
     segmenter: str = "auto"
     user_dict: str | None = None
+    stopwords: str | None = None
     codebook: str | None = None
     cache_dir: str | None = None
     cache_salt: str = ""
@@ -177,9 +180,10 @@ def process_file(task: FileTask) -> FileOutcome:
     results: list[ReportResult] = []
     segmenter = _process_segmenter(task.segmenter, task.user_dict)
     codebook = _process_codebook(task.codebook)
+    stopwords = _process_stopwords(task.stopwords)
     for report in reports:
         try:
-            results.append(analyze_report(report, segmenter=segmenter, codebook=codebook))
+            results.append(analyze_report(report, segmenter=segmenter, codebook=codebook, stopwords=stopwords))
         except Exception as exc:  # one bad report must not stop the run
             logger.exception("analysis failed for %s", report.report_id)
             errors.append(ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}"))
@@ -200,6 +204,13 @@ def _process_segmenter(backend: str, user_dict: str | None) -> Any:
 
         _SEGMENTERS[key] = get_segmenter(backend, user_dict=Path(user_dict) if user_dict else None)
     return _SEGMENTERS[key]
+
+
+@lru_cache(maxsize=4)
+def _process_stopwords(path: str | None) -> frozenset[str]:
+    from reportmine.text.segment import load_stopwords
+
+    return load_stopwords(Path(path) if path else None)
 
 
 @lru_cache(maxsize=4)
@@ -283,10 +294,12 @@ def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[Iterable[Fil
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> list[FileOutcome]:
     segmenter = _process_segmenter(settings.segmenter, str(settings.user_dict) if settings.user_dict else None)
     codebook = _process_codebook(str(settings.codebook) if settings.codebook else None)
+    stopwords = _process_stopwords(str(settings.stopwords) if settings.stopwords else None)
     outcomes = [FileOutcome([], list(corpus.errors))]
     for report in corpus.reports:
         try:
-            outcomes.append(FileOutcome([analyze_report(report, segmenter=segmenter, codebook=codebook)], []))
+            result = analyze_report(report, segmenter=segmenter, codebook=codebook, stopwords=stopwords)
+            outcomes.append(FileOutcome([result], []))
         except Exception as exc:  # keep going: the report is listed with its error
             error = ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}")
             outcomes.append(FileOutcome([ReportResult(report=replace(report, status="error"))], [error]))
@@ -308,6 +321,7 @@ def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
             max_bytes=settings.max_bytes,
             segmenter=settings.segmenter,
             user_dict=str(settings.user_dict) if settings.user_dict else None,
+            stopwords=str(settings.stopwords) if settings.stopwords else None,
             codebook=str(settings.codebook) if settings.codebook else None,
             cache_dir=cache_dir,
             cache_salt=salt,

@@ -147,6 +147,17 @@ def test_cache_reprocesses_only_new_files(tmp_path: Path, cli, seeds):
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["files_from_cache"] == 0
 
 
+def test_user_dictionary_joins_words(tmp_path: Path, seeds):
+    import reportmine
+
+    (tmp_path / "dict.txt").write_text("人人一堂课 50 n\n", encoding="utf-8")
+    source = seeds / "000_1a97207371f7c8aa.txt"
+    plain = reportmine.analyze(source, workers=1)
+    joined = reportmine.analyze(source, workers=1, user_dict=tmp_path / "dict.txt")
+    assert "人人一堂课" not in plain.tokens["000_1a97207371f7c8aa.txt#1"]
+    assert "人人一堂课" in joined.tokens["000_1a97207371f7c8aa.txt#1"]
+
+
 def test_inspect_json_lists_three_reports_of_the_compilation(cli, seeds):
     result = cli("inspect", seeds / "002_a7e4325be9bd9d85.txt", "--json")
     assert result.exit_code == 0
@@ -229,3 +240,26 @@ def test_compare_by_each_grouping(corpus_out: Path, cli, by: str, table: str, fi
     assert rows[0].keys() >= {first_column, "n_reports"}
     assert rows[-1][first_column] == "(all)"
     assert (corpus_out / f"compare_{table}_by_{by}.csv").exists()
+
+
+def test_user_stopwords_codebook_and_dictionary_are_used(tmp_path: Path, cli, seeds):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(seeds / "000_1a97207371f7c8aa.txt", folder / "a.txt")
+    (tmp_path / "stop.txt").write_text("课堂\n小班化教育  # a phrase researchers want out\n", encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(
+        "课例研究:\n  description: 课例\n  terms: [课例]\n", encoding="utf-8")
+    (tmp_path / "dict.txt").write_text("人人一堂课 50 n\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ("analyze", folder, "-o", out, "--workers", "1", "--quiet", "--no-pictures",
+            "--stopwords", tmp_path / "stop.txt", "--codebook", tmp_path / "codebook.yaml",
+            "--user-dict", tmp_path / "dict.txt")
+    assert cli(*args).exit_code == 0
+    keywords = read_table(out, "keywords")
+    assert "课堂" not in set(keywords["term"]) and "小班化教育" not in set(keywords["term"])
+    codes = read_table(out, "codes")
+    assert set(codes["code"]) == {"课例研究"} and codes["count"].iloc[0] >= 3
+    # Changing a user file invalidates the cache for every file.
+    (tmp_path / "stop.txt").write_text("课堂\n", encoding="utf-8")
+    assert cli(*args).exit_code == 0
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["files_from_cache"] == 0
