@@ -36,8 +36,13 @@ def pipeline_salt(settings: Any) -> str:
 
 
 def file_key(path: Path, salt: str) -> str | None:
-    """Return the cache key of a file (sha1 of its bytes + salt), or None if it cannot be read."""
+    """Return the cache key of a file, or None if it cannot be read.
+
+    The key hashes the salt, the file's name and its bytes: the name matters because the
+    extension chooses the reader and the stem is the title of a report whose text has none.
+    """
     digest = hashlib.sha1(salt.encode())
+    digest.update(path.name.encode("utf-8", "surrogateescape"))
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):

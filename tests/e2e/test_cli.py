@@ -263,3 +263,15 @@ def test_user_stopwords_codebook_and_dictionary_are_used(tmp_path: Path, cli, se
     (tmp_path / "stop.txt").write_text("课堂\n", encoding="utf-8")
     assert cli(*args).exit_code == 0
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["files_from_cache"] == 0
+
+
+def test_cache_never_mixes_files_with_equal_bytes(tmp_path: Path, cli):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.doc", "b.wps", "c.rtf"):
+        (folder / name).write_bytes(b"same bytes")
+    out = tmp_path / "out"
+    assert cli("analyze", folder, "-o", out, "--workers", "1", "--quiet", "--no-pictures").exit_code == 0
+    errors = read_table(out, "errors")
+    assert [message.split()[3] for message in errors["error"]] == [".doc", ".wps", ".rtf"]
+    assert all("save it as .docx" in message for message in errors["error"])

@@ -57,6 +57,11 @@ class RawDocument:
     content_hash: str  # sha1 of the file bytes
 
 
+# Formats Chinese schools often use that reportmine cannot read directly: say how to include them.
+_CONVERTIBLE = frozenset({".doc", ".wps", ".rtf", ".odt", ".pages"})
+_CONVERT_HINT = " (save it as .docx, .pdf or .txt to include it)"
+
+
 def read_document(path: Path, *, max_bytes: int = 20_000_000) -> RawDocument:
     """Read one file into a `RawDocument`.
 
@@ -68,7 +73,8 @@ def read_document(path: Path, *, max_bytes: int = 20_000_000) -> RawDocument:
     suffix = path.suffix.lower()
     fmt = _FORMATS.get(suffix)
     if fmt is None:
-        raise SkippedFile(f"unsupported file type {suffix or '(no extension)'}")
+        hint = _CONVERT_HINT if suffix in _CONVERTIBLE else ""
+        raise SkippedFile(f"unsupported file type {suffix or '(no extension)'}{hint}")
     data = _read_bytes(path, max_bytes=max_bytes)
     content_hash = hashlib.sha1(data).hexdigest()
     if fmt == "txt":
