@@ -369,6 +369,9 @@ def _last_item_end(text: str, start: int, end: int, earlier: list[_Span]) -> int
 # --- passages without a heading ---------------------------------------------------------------
 
 
+_PASSAGE_MAX_CHARS = 2000
+
+
 def _problem_passages(text: str, sections: list[Section]) -> list[_Span]:
     """Items after a lead like "也存在一些不足：" / "存在的问题。其一，……" / "存在以下问题。" + numbered lines."""
     spans: list[_Span] = []
@@ -377,6 +380,9 @@ def _problem_passages(text: str, sections: list[Section]) -> list[_Span]:
             continue  # a heading ("五、存在问题") is read through its section's role
         line_end = text.find("\n", lead.end())
         line_end = len(text) if line_end < 0 else line_end
+        # A passage a lead announces is a few sentences; on a file that is one huge line, reading
+        # to the end of the line after every lead would make the work quadratic.
+        line_end = min(line_end, lead.end() + _PASSAGE_MAX_CHARS)
         rest_start, rest_end = _trim(text, lead.end(), line_end)
         if rest_end - rest_start < 4:
             spans += _following_list(text, line_end, sections)
