@@ -13,6 +13,8 @@ The plain functions (`extract_metrics`, `parse_sections` …) do the work; this 
 """
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -54,6 +56,9 @@ def nlp(*, components: Iterable[str] = _COMPONENTS) -> Language:
             to add, in this order.
     """
     try:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # spaCy's segmenter loads jieba's global dictionary: no chatter
         pipeline = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     except ImportError as error:  # pragma: no cover - jieba is a declared dependency
         raise ReportmineError("jieba is needed for the Chinese tokenizer: pip install jieba") from error
