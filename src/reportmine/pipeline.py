@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -45,12 +45,12 @@ class AnalyzeOptions:
     workers: int | None = None  # None = all cores; 1 = in this process
     use_cache: bool = True
     cache_dir: Path | None = None  # None = no cache unless the CLI passes OUT/.cache
-    segmenter: str = "auto"  # auto | jieba | rjieba
+    segmenter: Literal["auto", "jieba", "rjieba"] = "auto"  # checked by text.segment.get_segmenter
     user_dict: Path | None = None
     stopwords: Path | None = None
     codebook: Path | None = None
     n_topics: int | None = None  # None = chosen automatically
-    topic_method: str = "nmf"  # nmf | lda
+    topic_method: Literal["nmf", "lda"] = "nmf"  # checked by themes.topics.TopicModel
     duplicate_threshold: float = 0.5
     max_bytes: int = 20_000_000
     meta: Path | None = None
