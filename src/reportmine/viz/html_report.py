@@ -11,7 +11,7 @@ import base64
 import logging
 import math
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def write_html_report(
 
     Args:
         analysis: object with the tables of docs/tables.md as DataFrame attributes
-            (``reports`` with its ``text`` column for the evidence view).
+            and ``texts`` (report_id → text) for the evidence view.
         charts: chart files from :func:`write_charts`; of a PNG/SVG pair only the PNG is embedded.
         wordclouds: PNG files from :func:`write_wordclouds`.
         generated_at: a date to print in the footer; omitted by default to keep output reproducible.
@@ -124,7 +124,7 @@ def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Se
         "shortcomings": _shortcoming_groups(_table(analysis, "shortcomings"), labels),
         "near_duplicates": _near_duplicates(_table(analysis, "near_duplicates"), labels),
         "topics": _table_view(_table(analysis, "topics")),
-        "evidence": _evidence(_table(analysis, "metrics"), reports, labels),
+        "evidence": _evidence(_table(analysis, "metrics"), _report_texts(analysis, reports), labels),
         "errors": _table_view(_table(analysis, "errors")),
         "max_rows": MAX_TABLE_ROWS,
     }
@@ -277,11 +277,18 @@ def _clip(text: str, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[:max_chars] + "…"
 
 
-def _evidence(metrics: pd.DataFrame, reports: pd.DataFrame, labels: dict[str, str]) -> dict[str, Any]:
-    """Metric rows, each with the report text around its evidence span split for highlighting."""
-    texts: dict[str, str] = {}
+def _report_texts(analysis: Any, reports: pd.DataFrame) -> Mapping[str, str]:
+    """report_id → text: the analysis' text store, else a `text` column of a hand-built reports frame."""
+    texts = getattr(analysis, "texts", None)
+    if texts is not None and len(texts):
+        return texts
     if "text" in reports.columns and "report_id" in reports.columns:
-        texts = {str(rid): text for rid, text in zip(reports["report_id"], reports["text"]) if isinstance(text, str)}
+        return {str(rid): text for rid, text in zip(reports["report_id"], reports["text"]) if isinstance(text, str)}
+    return {}
+
+
+def _evidence(metrics: pd.DataFrame, texts: Mapping[str, str], labels: dict[str, str]) -> dict[str, Any]:
+    """Metric rows, each with the report text around its evidence span split for highlighting."""
     items = []
     for number, row in enumerate(metrics.head(MAX_EVIDENCE).to_dict("records"), start=1):
         report_id = str(row.get("report_id"))
