@@ -22,49 +22,48 @@ def run_corpus_stages(
     settings: Any,
     timings: dict[str, float],
     code_counts: list[tuple[str, int, dict[str, int]]] | None = None,
-    signatures: dict[str, Any] | None = None,
+    signatures: Mapping[str, Any] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Compute the corpus-level tables from the per-report tables and tokens.
+    """Compute the corpus-level tables from the per-report tables, tokens and texts.
 
-    `code_counts` and `signatures` are computed per report by the pipeline's workers; when absent
-    they are computed here from the reports' text.
+    Tokens and texts are read one report at a time (they may live in disk spools). `code_counts`
+    and `signatures` are computed per report by the pipeline's workers; when absent they are
+    computed here from the texts (`texts`, else a `text` column of the reports table).
     Returns topics, doc_topics, codes, keywords, near_duplicates and the three compare tables.
     """
     from reportmine import compare
     from reportmine.themes import codebook, duplicates, keywords, topics
 
     reports = tables["reports"]
-    token_docs = token_frame(reports, tokens)
+    if texts is None:
+        texts = dict(zip(reports["report_id"], reports["text"])) if "text" in reports else {}
+    report_ids = reports[["report_id", "school", "year"]]
     out: dict[str, pd.DataFrame] = {}
 
     with _timed(timings, "codes"):
-        if code_counts is not None:
-            out["codes"] = codebook.codes_frame(code_counts)
-        else:
-            out["codes"] = codebook.code_reports(reports[["report_id", "text"]], codebook.load_codebook(settings.codebook))
+        if code_counts is None:
+            book = codebook.load_codebook(settings.codebook)
+            code_counts = []
+            for report_id in reports["report_id"]:
+                text = texts.get(report_id, "")
+                code_counts.append((report_id, len(text), codebook.code_text(text, book)))
+        out["codes"] = codebook.codes_frame(code_counts)
     with _timed(timings, "topics"):
         out["topics"], out["doc_topics"] = topics.fit_topics(
-            token_docs, n_topics=settings.n_topics, method=settings.topic_method, random_state=0
+            report_ids, tokens=tokens, n_topics=settings.n_topics, method=settings.topic_method, random_state=0
         )
     with _timed(timings, "keywords"):
-        frames = [keywords.keywords(token_docs, by=grouping) for grouping in KEYWORD_GROUPINGS]
-        out["keywords"] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        out["keywords"] = keywords.keywords(report_ids, by=KEYWORD_GROUPINGS, tokens=tokens)
     with _timed(timings, "near_duplicates"):
         out["near_duplicates"] = duplicates.near_duplicates(
-            reports[["report_id", "school", "text"]], threshold=settings.duplicate_threshold, signatures=signatures
+            reports[["report_id", "school"]], threshold=settings.duplicate_threshold, signatures=signatures, texts=texts
         )
     with _timed(timings, "compare"):
         out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])
         out["compare_codes"] = compare.compare_codes(reports, out["codes"])
         out["compare_topics"] = compare.compare_topics(reports, out["doc_topics"], out["topics"])
     return out
-
-
-def token_frame(reports: pd.DataFrame, tokens: Mapping[str, list[str]]) -> pd.DataFrame:
-    """Return report_id, school, year, tokens (content tokens) for the corpus stages."""
-    frame = reports[["report_id", "school", "year"]].copy()
-    frame["tokens"] = [tokens.get(report_id, []) for report_id in frame["report_id"]]
-    return frame
 
 
 class _timed:

@@ -1,7 +1,6 @@
 """Plain records passed between pipeline stages (one unit name each: report, section, metric, item)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -104,36 +103,6 @@ class ReportResult:
     n_tokens: int = 0  # all word tokens of the report
     codes: dict[str, int] = field(default_factory=dict)  # codebook code -> hits (count > 0 only)
     signature: Any = None  # MinHash of the character shingles, for near-duplicate search
-
-
-class TokenStore(Mapping[str, list[str]]):
-    """report_id → content tokens, kept as one joined string per report.
-
-    A list of 300 token strings costs about 30 KB in Python, the joined string under 2 KB: at
-    100,000 reports that is the difference between 3 GB and 200 MB. Reading a report's tokens
-    splits its string again (a new list each time).
-    """
-
-    _SEPARATOR = "\x1f"  # ASCII unit separator: never inside a token
-
-    def __init__(self, tokens: Mapping[str, Iterable[str]] | None = None) -> None:
-        self._joined: dict[str, str] = {}
-        for report_id, report_tokens in (tokens or {}).items():
-            self.add(report_id, report_tokens)
-
-    def add(self, report_id: str, tokens: Iterable[str]) -> None:
-        """Store (or replace) the tokens of one report."""
-        self._joined[report_id] = self._SEPARATOR.join(tokens)
-
-    def __getitem__(self, report_id: str) -> list[str]:
-        joined = self._joined[report_id]
-        return joined.split(self._SEPARATOR) if joined else []
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._joined)
-
-    def __len__(self) -> int:
-        return len(self._joined)
 
 
 def record_dict(record: Any) -> dict[str, Any]:

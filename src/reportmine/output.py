@@ -23,6 +23,7 @@ ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 # injection list, with tab and carriage return that some importers strip before parsing).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_CELL_LIMIT = 32_767
+CSV_CHUNK_ROWS = 100_000
 XLSX_MAX_ROWS = 10_000  # a sheet people scroll; a county's 500 reports give ~7,000 metric rows
 # xlsxwriter stamps the creation time into the workbook; a fixed one keeps reruns byte-identical.
 _FIXED_CREATED = _dt.datetime(2000, 1, 1)
@@ -83,10 +84,17 @@ def write_json_atomic(target: Path, payload: Any) -> None:
     write_text_atomic(target, json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def write_csv(frame: pd.DataFrame, target: Path) -> None:
-    """Write `frame` as CSV in UTF-8 with BOM (Excel then shows Chinese), formulas neutralised."""
+def write_csv(frame: pd.DataFrame, target: Path, *, chunk_rows: int = CSV_CHUNK_ROWS) -> None:
+    """Write `frame` as CSV in UTF-8 with BOM (Excel then shows Chinese), formulas neutralised.
+
+    Rows are neutralised and written `chunk_rows` at a time, so a table of millions of rows is
+    not copied whole.
+    """
     with atomic_path(target, suffix=".csv") as temporary:
-        neutralize_frame(frame).to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\n")
+        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+            for start in range(0, max(len(frame), 1), chunk_rows):
+                chunk = neutralize_frame(frame.iloc[start : start + chunk_rows])
+                chunk.to_csv(handle, index=False, header=start == 0, lineterminator="\n")
 
 
 def write_parquet(frame: pd.DataFrame, target: Path) -> None:
@@ -223,19 +231,23 @@ def _truncate_cell(value: Any) -> Any:
     return value
 
 
-def write_texts(reports: pd.DataFrame, out_dir: Path) -> pd.Series:
+def write_texts(reports: pd.DataFrame, out_dir: Path, texts: Mapping[str, str] | None = None) -> pd.Series:
     """Write each report's normalized text to `out_dir/texts/NNNNNN.txt`; return the file names.
 
-    Files of an earlier run that no longer correspond to a report are removed, so the folder
-    always matches the `reports` table.
+    Texts come from `texts` (report_id → text, e.g. an analysis' `TextStore`), else from a
+    `text` column of `reports`; they are read and written one at a time. Files of an earlier run
+    that no longer correspond to a report are removed, so the folder always matches the table.
     """
     texts_dir = out_dir / "texts"
     texts_dir.mkdir(parents=True, exist_ok=True)
+    if texts is None:
+        texts = dict(zip(reports["report_id"], reports["text"])) if "text" in reports else {}
     names = [f"texts/{index + 1:06d}.txt" for index in range(len(reports))]
-    for name, text in zip(names, reports["text"] if "text" in reports else [""] * len(names)):
+    for name, report_id in zip(names, reports["report_id"]):
+        text = texts.get(report_id, "")
         target = out_dir / name
         # Unchanged files are left alone: an incremental run rewrites only what changed.
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
+        if not target.exists() or target.stat().st_size != len(text.encode("utf-8")) or target.read_text(encoding="utf-8") != text:
             write_text_atomic(target, text)
     keep = {Path(name).name for name in names}
     for stale in texts_dir.glob("*.txt"):
@@ -266,7 +278,9 @@ def write_analysis(
     announce("writing tables")
     started = time.perf_counter()
     tables = analysis.tables()
-    tables["reports"] = tables["reports"].assign(text_file=write_texts(analysis.reports, out_dir))
+    tables["reports"] = tables["reports"].assign(
+        text_file=write_texts(tables["reports"], out_dir, analysis.texts)
+    )
     seconds["texts"] = time.perf_counter() - started
     written = write_tables(tables, out_dir, formats=formats, seconds=seconds)
     warnings: list[str] = []
@@ -328,11 +342,12 @@ def _write_pictures(
 def read_analysis(out_dir: Path | str) -> Any:
     """Load an output folder written by `reportmine analyze` back into an `Analysis`.
 
-    Report texts are read from `texts/` into the `text` column; tokens are not stored, so
-    `Analysis.tokens` is empty.
+    Report texts are read from `texts/` when asked for (`analysis.texts`); tokens are not
+    stored, so `Analysis.tokens` is empty.
     """
     from reportmine.errors import InputError
     from reportmine.pipeline import TABLE_NAMES, Analysis
+    from reportmine.store import FolderTextStore
 
     folder = Path(out_dir)
     if not (folder / "reports.parquet").exists() and not (folder / "reports.csv").exists():
@@ -342,11 +357,9 @@ def read_analysis(out_dir: Path | str) -> Any:
         present = (folder / f"{name}.parquet").exists() or (folder / f"{name}.csv").exists()
         tables[name] = read_table(folder, name) if present else pd.DataFrame()
     reports = tables["reports"]
+    text_files = {}
     if "text_file" in reports:
-        reports["text"] = [
-            (folder / name).read_text(encoding="utf-8") if isinstance(name, str) and (folder / name).exists() else ""
-            for name in reports["text_file"]
-        ]
+        text_files = {rid: name for rid, name in zip(reports["report_id"], reports["text_file"]) if isinstance(name, str)}
     run_path = folder / "run.json"
     run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else {}
-    return Analysis(**tables, tokens={}, run=run)
+    return Analysis(**tables, tokens={}, run=run, texts=FolderTextStore(folder, text_files))

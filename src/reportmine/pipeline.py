@@ -14,7 +14,8 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
-from reportmine.models import ErrorRecord, Report, ReportResult, TokenStore
+from reportmine.models import ErrorRecord, Report, ReportResult
+from reportmine.store import TextStore, TokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,16 @@ class AnalyzeOptions:
     pattern: str | None = None
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
     progress: bool = False
+    spool_dir: Path | None = None  # where report texts and tokens wait for the corpus stages (None: temp dir)
 
 
 @dataclass
 class Analysis:
-    """All tables of one run as DataFrames, plus tokens and the run manifest."""
+    """All tables of one run as DataFrames, plus report texts, tokens and the run manifest.
+
+    Texts and tokens live in disk-backed stores (`reportmine.store`), not in the `reports`
+    table: ``analysis.text(report_id)`` or ``analysis.texts[report_id]`` reads one text.
+    """
 
     reports: pd.DataFrame
     sections: pd.DataFrame
@@ -79,19 +85,27 @@ class Analysis:
     errors: pd.DataFrame
     tokens: Mapping[str, list[str]] = field(default_factory=TokenStore)  # report_id → content tokens
     run: dict[str, Any] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=TextStore)  # report_id → normalized text
+
+    def __post_init__(self) -> None:
+        # A reports frame built by hand (or by `Corpus.to_frame`) may carry the texts as a column.
+        if "text" in self.reports.columns:
+            if not len(self.texts):
+                pairs = zip(self.reports["report_id"], self.reports["text"])
+                self.texts = TextStore({report_id: text for report_id, text in pairs if isinstance(text, str)})
+            self.reports = self.reports.drop(columns=["text"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Return the contract tables by name (reports without the in-memory `text` column)."""
-        tables = {name: getattr(self, name) for name in TABLE_NAMES}
-        tables["reports"] = self.reports.drop(columns=["text"], errors="ignore")
-        return tables
+        """Return the contract tables by name."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
 
     def text(self, report_id: str) -> str:
         """Return the normalized text of one report (offsets of every table point into it)."""
-        row = self.reports.loc[self.reports["report_id"] == report_id]
-        if row.empty:
-            raise KeyError(report_id)
-        return str(row.iloc[0]["text"])
+        return self.texts[report_id]
+
+    def reports_with_text(self) -> pd.DataFrame:
+        """The `reports` table with a `text` column (for notebooks: holds every text in memory)."""
+        return self.reports.assign(text=[self.texts.get(report_id, "") for report_id in self.reports["report_id"]])
 
     @property
     def failed(self) -> bool:
@@ -253,26 +267,18 @@ def analyze(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     outcomes, root = _run_per_report(corpus, settings)
-    results: list[ReportResult] = []
-    errors: list[ErrorRecord] = []
-    tokens = TokenStore()
-    n_cached = 0
-    for outcome in outcomes:  # results stream in as workers finish; tokens are compacted at once
-        for result in outcome.results:
-            tokens.add(result.report.report_id, result.tokens)
-            results.append(replace(result, tokens=[]))
-        errors.extend(outcome.errors)
-        n_cached += outcome.from_cache
+    collector = _collector(root, settings)
+    for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
+        collector.add_outcome(outcome)
     timings["per_report"] = time.perf_counter() - started
-    _apply_user_metadata(results, root, settings)
-    analysis = _assemble(results, errors, tokens, settings, timings)
+    analysis = _assemble(collector, settings, timings)
     analysis.run.update(
         {
             "version": __version__,
             "input": str(root),
             "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(settings).items()},
             "counts": {name: int(len(getattr(analysis, name))) for name in TABLE_NAMES},
-            "files_from_cache": n_cached,
+            "files_from_cache": collector.n_from_cache,
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
     )
@@ -291,19 +297,18 @@ def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[Iterable[Fil
     return _map_tasks(tasks, settings), root
 
 
-def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> list[FileOutcome]:
+def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[FileOutcome]:
     segmenter = _process_segmenter(settings.segmenter, str(settings.user_dict) if settings.user_dict else None)
     codebook = _process_codebook(str(settings.codebook) if settings.codebook else None)
     stopwords = _process_stopwords(str(settings.stopwords) if settings.stopwords else None)
-    outcomes = [FileOutcome([], list(corpus.errors))]
+    yield FileOutcome([], list(corpus.errors))
     for report in corpus.reports:
         try:
             result = analyze_report(report, segmenter=segmenter, codebook=codebook, stopwords=stopwords)
-            outcomes.append(FileOutcome([result], []))
+            yield FileOutcome([result], [])
         except Exception as exc:  # keep going: the report is listed with its error
             error = ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}")
-            outcomes.append(FileOutcome([ReportResult(report=replace(report, status="error"))], [error]))
-    return outcomes
+            yield FileOutcome([ReportResult(report=replace(report, status="error"))], [error])
 
 
 def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
@@ -343,43 +348,40 @@ def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[File
     )
 
 
-def _apply_user_metadata(results: list[ReportResult], root: Path, settings: AnalyzeOptions) -> None:
-    from reportmine.ingest.corpus import attach_metadata, find_meta_file
+def _collector(root: Path, settings: AnalyzeOptions) -> Any:
+    from reportmine.collect import ResultCollector
+    from reportmine.ingest.corpus import find_meta_file
     from reportmine.ingest.metadata import load_meta_table
 
     meta_path = settings.meta or find_meta_file(root)
-    table = load_meta_table(meta_path) if meta_path else {}
-    if not table and not settings.pattern:
-        return
-    reports = attach_metadata([result.report for result in results], table=table, pattern=settings.pattern)
-    for index, report in enumerate(reports):
-        results[index] = replace(results[index], report=report)
+    return ResultCollector(
+        meta_table=load_meta_table(meta_path) if meta_path else {},
+        pattern=settings.pattern,
+        spool_dir=settings.spool_dir,
+    )
 
 
 # --------------------------------------------------------------------------- tables
 
 
-def _assemble(
-    results: list[ReportResult],
-    errors: list[ErrorRecord],
-    tokens: TokenStore,
-    settings: AnalyzeOptions,
-    timings: dict[str, float],
-) -> Analysis:
+def _assemble(collector: Any, settings: AnalyzeOptions, timings: dict[str, float]) -> Analysis:
     from reportmine.corpus_stages import run_corpus_stages
-    from reportmine.tables import result_tables
 
     started = time.perf_counter()
-    tables = result_tables(results, errors)
-    code_counts = [(result.report.report_id, result.report.n_chars, result.codes) for result in results]
-    signatures = {result.report.report_id: result.signature for result in results if result.signature is not None}
+    tables = collector.tables()
     timings["tables"] = time.perf_counter() - started
     tables.update(
         run_corpus_stages(
-            tables, tokens, settings=settings, timings=timings, code_counts=code_counts, signatures=signatures
+            tables,
+            collector.tokens,
+            settings=settings,
+            timings=timings,
+            code_counts=collector.code_counts,
+            signatures=collector.signatures,
+            texts=collector.texts,
         )
     )
-    return Analysis(**tables, tokens=tokens, run={})
+    return Analysis(**tables, tokens=collector.tokens, texts=collector.texts, run={})
 
 
 def default_workers() -> int:

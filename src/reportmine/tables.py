@@ -28,28 +28,42 @@ ERROR_COLUMNS = ["path", "stage", "error"]
 def reports_frame(reports: Iterable[Report], *, n_tokens: Mapping[str, int] | None = None) -> pd.DataFrame:
     """The `reports` table plus an in-memory `text` column, sorted by path and part.
 
-    Extra `--meta` columns follow the contract columns; `n_tokens` is present only when given.
+    For a `Corpus` in a notebook; an `analyze` run keeps texts in a `TextStore` instead (see
+    `TableBuilder`). Extra `--meta` columns follow the contract columns; `n_tokens` is present
+    only when given.
     """
-    columns = REPORT_COLUMNS if n_tokens is not None else [c for c in REPORT_COLUMNS if c != "n_tokens"]
-    rows: list[dict[str, Any]] = []
-    extra_columns: dict[str, None] = {}
+    rows = []
     for report in reports:
-        row = {
-            "report_id": report.report_id, "path": report.path, "part": report.part, "title": report.title,
-            "school": report.school, "year": report.year, "stage": report.stage, "region": report.region,
-            "n_chars": report.n_chars, "encoding": report.encoding, "format": report.format,
-            "status": report.status, "content_hash": report.content_hash,
-            **{f"{name}_source": report.meta_source.get(name) for name in META_FIELDS},
-        }
-        if n_tokens is not None:
-            row["n_tokens"] = n_tokens.get(report.report_id, 0)
-        for key, value in report.extra.items():
-            if key not in row and key != "text":
-                row[key] = value
-                extra_columns[key] = None
+        row = report_row(report, n_tokens=None if n_tokens is None else n_tokens.get(report.report_id, 0))
         row["text"] = report.text
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*columns, *extra_columns, "text"])
+    return _reports_table(pd.DataFrame(rows), with_tokens=n_tokens is not None)
+
+
+def report_row(report: Report, *, n_tokens: int | None = None) -> dict[str, Any]:
+    """One row of the `reports` table (without text); extra `--meta` fields follow the contract's."""
+    row: dict[str, Any] = {
+        "report_id": report.report_id, "path": report.path, "part": report.part, "title": report.title,
+        "school": report.school, "year": report.year, "stage": report.stage, "region": report.region,
+        "n_chars": report.n_chars, "encoding": report.encoding, "format": report.format,
+        "status": report.status, "content_hash": report.content_hash,
+        **{f"{name}_source": report.meta_source.get(name) for name in META_FIELDS},
+    }
+    if n_tokens is not None:
+        row["n_tokens"] = n_tokens
+    for key, value in report.extra.items():
+        if key not in row and key != "text":
+            row[key] = value
+    return row
+
+
+def _reports_table(frame: pd.DataFrame, *, with_tokens: bool) -> pd.DataFrame:
+    """Contract columns in order (present when empty), then extra metadata columns, then text."""
+    columns = REPORT_COLUMNS if with_tokens else [c for c in REPORT_COLUMNS if c != "n_tokens"]
+    extra_columns = [key for key in frame.columns if key not in columns and key != "text"]
+    text_column = ["text"] if "text" in frame.columns else []
+    ordered = [*columns, *extra_columns, *text_column]
+    frame = frame.reindex(columns=ordered) if len(frame) else pd.DataFrame(columns=ordered)
     frame = frame.sort_values(["path", "part"], kind="stable").reset_index(drop=True)
     return frame.astype({"year": "Int64", "part": "int64", "n_chars": "int64"})
 
@@ -59,43 +73,84 @@ def errors_frame(errors: Iterable[ErrorRecord]) -> pd.DataFrame:
     return pd.DataFrame([record_dict(error) for error in errors], columns=ERROR_COLUMNS)
 
 
-def result_tables(results: list[ReportResult], errors: list[ErrorRecord]) -> dict[str, pd.DataFrame]:
+def result_tables(results: Iterable[ReportResult], errors: Iterable[ErrorRecord]) -> dict[str, pd.DataFrame]:
     """reports, sections, metrics, shortcomings, plans and errors from per-report results."""
-    reports = reports_frame(
-        (result.report for result in results),
-        n_tokens={result.report.report_id: result.n_tokens for result in results},
-    )
-    by_id = {row.report_id: (row.school, row.year) for row in reports.itertuples()}
-    return {
-        "reports": reports,
-        "sections": _records_frame(results, "sections", SECTION_COLUMNS),
-        "metrics": _metrics_frame(results, by_id),
-        "shortcomings": _records_frame(results, "shortcomings", SHORTCOMING_COLUMNS),
-        "plans": _records_frame(results, "plans", PLAN_COLUMNS).drop(columns=["category"], errors="ignore"),
-        "errors": errors_frame(errors),
-    }
-
-
-def _records_frame(results: list[ReportResult], attribute: str, columns: list[str]) -> pd.DataFrame:
-    rows = [
-        {"report_id": result.report.report_id, **record_dict(record)}
-        for result in results
-        for record in getattr(result, attribute)
-    ]
-    return contract_columns(pd.DataFrame(rows), columns)
-
-
-def _metrics_frame(results: list[ReportResult], by_id: dict[str, tuple[Any, Any]]) -> pd.DataFrame:
-    rows = []
+    builder = TableBuilder()
     for result in results:
-        report_id = result.report.report_id
-        school, year = by_id.get(report_id, (None, None))
-        for index, metric in enumerate(result.metrics):
-            rows.append(
-                {"report_id": report_id, "metric_id": f"{report_id}:m{index}", **record_dict(metric),
-                 "school": school, "year": year}
-            )
-    return contract_columns(pd.DataFrame(rows), METRIC_COLUMNS)
+        builder.add(result)
+    builder.add_errors(errors)
+    return builder.tables()
+
+
+class TableBuilder:
+    """Per-report results → the contract tables, converted to DataFrame chunks as they stream in.
+
+    Records (dataclasses, then dicts) cost several times the memory of the DataFrame rows they
+    become; converting every `chunk_reports` reports keeps only one chunk of them alive. The
+    result does not depend on the chunk size: rows keep their arrival order, the `reports` table
+    is sorted by path and part at the end, and columns get one dtype across chunks.
+    """
+
+    _RECORD_TABLES = ("sections", "metrics", "shortcomings", "plans")
+
+    def __init__(self, *, chunk_reports: int = 2000) -> None:
+        self._chunk_reports = max(1, chunk_reports)
+        self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
+        self._chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in self._rows}
+        self._errors: list[ErrorRecord] = []
+        self._pending = 0
+
+    def add(self, result: ReportResult) -> None:
+        """Add one report's records (its text is not kept)."""
+        report = result.report
+        report_id = report.report_id
+        self._rows["reports"].append(report_row(report, n_tokens=result.n_tokens))
+        self._rows["sections"].extend({"report_id": report_id, **record_dict(s)} for s in result.sections)
+        self._rows["metrics"].extend(
+            {"report_id": report_id, "metric_id": f"{report_id}:m{index}", **record_dict(metric),
+             "school": report.school, "year": report.year}
+            for index, metric in enumerate(result.metrics)
+        )
+        self._rows["shortcomings"].extend({"report_id": report_id, **record_dict(i)} for i in result.shortcomings)
+        self._rows["plans"].extend({"report_id": report_id, **record_dict(i)} for i in result.plans)
+        self._pending += 1
+        if self._pending >= self._chunk_reports:
+            self._flush()
+
+    def add_errors(self, errors: Iterable[ErrorRecord]) -> None:
+        """Add rows of the `errors` table."""
+        self._errors.extend(errors)
+
+    def _flush(self) -> None:
+        for name, rows in self._rows.items():
+            if rows:
+                self._chunks[name].append(pd.DataFrame(rows))
+                rows.clear()
+        self._pending = 0
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables so far: reports, sections, metrics, shortcomings, plans, errors."""
+        self._flush()
+        reports = _reports_table(_concat(self._chunks["reports"]), with_tokens=True)
+        columns = {"sections": SECTION_COLUMNS, "metrics": METRIC_COLUMNS,
+                   "shortcomings": SHORTCOMING_COLUMNS, "plans": PLAN_COLUMNS}
+        tables = {"reports": reports}
+        for name in self._RECORD_TABLES:
+            tables[name] = contract_columns(_concat(self._chunks[name]), columns[name])
+        tables["plans"] = tables["plans"].drop(columns=["category"], errors="ignore")
+        tables["metrics"] = tables["metrics"].astype({"year": "Int64"})  # as in `reports`
+        tables["errors"] = errors_frame(self._errors)
+        return tables
+
+
+def _concat(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    if not chunks:
+        return pd.DataFrame()
+    if len(chunks) == 1:
+        return chunks[0]
+    # A column that is all None in one chunk is `object` there: let pandas re-infer the dtype the
+    # whole column would have had if built at once.
+    return pd.concat(chunks, ignore_index=True).infer_objects()
 
 
 def contract_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -53,7 +53,7 @@ def test_process_pool_gives_the_same_tables(small_corpus: Path, tmp_path: Path):
 
 
 def test_token_store_round_trips_and_is_a_mapping():
-    from reportmine.models import TokenStore
+    from reportmine.store import TokenStore
 
     store = TokenStore({"a#1": ["校本研修", "公开课"], "b#1": []})
     store.add("c#1", ["小班化"])

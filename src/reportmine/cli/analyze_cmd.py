@@ -58,6 +58,7 @@ def analyze(
             workers=workers,
             use_cache=not no_cache,
             cache_dir=out / ".cache",
+            spool_dir=out,  # texts and tokens wait beside the output, not in a RAM-backed /tmp
             segmenter=segmenter.value,
             user_dict=user_dict,
             stopwords=stopwords,

@@ -23,8 +23,8 @@ def kwic(
     from reportmine.themes.kwic import kwic as find_kwic
 
     with error_boundary(debug):
-        reports = _reports_with_text(input_path)
-        lines = find_kwic(reports, term, window=window, regex=regex)
+        reports, texts = _reports_and_texts(input_path)
+        lines = find_kwic(reports, term, window=window, regex=regex, texts=texts)
         if output is not None:
             _write(lines, output)
     if as_json:
@@ -33,7 +33,7 @@ def kwic(
         print_frame(lines, title=f"{term}: {len(lines)} occurrences", limit=limit)
 
 
-def _reports_with_text(input_path: Path):
+def _reports_and_texts(input_path: Path):
     from reportmine.errors import InputError
     from reportmine.ingest.corpus import read_corpus
     from reportmine.output import read_analysis
@@ -41,8 +41,9 @@ def _reports_with_text(input_path: Path):
     if not input_path.exists():
         raise InputError(f"{input_path} does not exist")
     if input_path.is_dir() and ((input_path / "reports.parquet").exists() or (input_path / "reports.csv").exists()):
-        return read_analysis(input_path).reports
-    return read_corpus(input_path).to_frame()
+        analysis = read_analysis(input_path)
+        return analysis.reports, analysis.texts
+    return read_corpus(input_path).to_frame(), None
 
 
 def _write(frame, output: Path) -> None:

@@ -223,12 +223,22 @@ def attach_metadata(
     For pipelines that read files in parallel with `read_source_file` and attach metadata after.
     """
     table = table or {}
-    out = []
-    for report in reports:
-        row = {**table.get(report.path, {}), **table.get(report.report_id, {})}  # "path#part" refines "path"
-        fields = match_pattern(pattern, report.path) if pattern else None
-        out.append(apply_metadata(report, meta_row=row, pattern_fields=fields) if row or fields else report)
-    missing = sorted({key.split("#")[0] for key in table} - {r.path for r in reports})
+    out = [attach_report_metadata(report, table=table, pattern=pattern) for report in reports]
+    warn_unmatched_metadata(table, {report.path for report in reports})
+    return out
+
+
+def attach_report_metadata(
+    report: Report, *, table: dict[str, dict[str, Any]], pattern: str | None = None
+) -> Report:
+    """One report with its metadata-file row and path-pattern fields applied (meta beats pattern)."""
+    row = {**table.get(report.path, {}), **table.get(report.report_id, {})}  # "path#part" refines "path"
+    fields = match_pattern(pattern, report.path) if pattern else None
+    return apply_metadata(report, meta_row=row, pattern_fields=fields) if row or fields else report
+
+
+def warn_unmatched_metadata(table: dict[str, dict[str, Any]], paths: set[str]) -> None:
+    """Log how many metadata rows name no file of the run (a typo in a path column, usually)."""
+    missing = sorted({key.split("#")[0] for key in table} - paths)
     if missing:
         logger.warning("%d metadata row(s) match no report file, e.g. %s", len(missing), missing[0])
-    return out

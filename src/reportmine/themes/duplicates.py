@@ -48,6 +48,7 @@ import pandas as pd
 from datasketch import MinHash
 
 from reportmine.errors import InputError
+from reportmine.store import ValuesInOrder
 from reportmine.themes.codebook import fold
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ _LSH_SLACK = 0.8
 _MAX_PARTNERS = 5
 # A bucket of one band links each report to at most this many earlier reports of the bucket.
 _BUCKET_LINKS = 64
+_EMPTY_VALUE = (1 << 32) - 1  # datasketch's largest hash: a permutation no shingle has set
 _MERGE_PAIRS = 1 << 23  # candidate pairs held (8 bytes each) before merging duplicates across bands
 
 
@@ -272,8 +274,18 @@ def _closest(a: np.ndarray, b: np.ndarray, estimate: np.ndarray, max_partners: i
     return kept[: len(a)] | kept[len(a) :]
 
 
+def _hash_values(signature: MinHash | np.ndarray) -> np.ndarray:
+    # Workers send bare hash values (uint32; MinHash keeps its 32-bit values in uint64).
+    return np.asarray(getattr(signature, "hashvalues", signature), dtype=np.uint64)
+
+
+def _is_empty(signature: MinHash | np.ndarray) -> bool:
+    """True for the signature of a text too short for one shingle (every value at its maximum)."""
+    return bool((_hash_values(signature) == _EMPTY_VALUE).all())
+
+
 def _candidate_pairs(
-    signatures: Sequence[MinHash | None],
+    signatures: Sequence[MinHash | np.ndarray | None],
     *,
     threshold: float,
     num_perm: int,
@@ -288,7 +300,7 @@ def _candidate_pairs(
     rows = np.flatnonzero([signature is not None for signature in signatures])
     if len(rows) < 2:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    matrix = np.stack([np.asarray(signatures[row].hashvalues, dtype=np.uint64) for row in rows])
+    matrix = np.stack([_hash_values(signatures[row]) for row in rows])
     if matrix.shape[1] != num_perm:
         raise InputError(
             f"signatures have {matrix.shape[1]} permutations, near_duplicates was given num_perm={num_perm}"
@@ -404,17 +416,21 @@ def near_duplicates(
     shingle: int = 5,
     num_perm: int = 128,
     seed: int = 1,
-    signatures: Mapping[str, MinHash] | None = None,
+    signatures: Mapping[str, MinHash | np.ndarray] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return pairs of reports whose shingle sets have Jaccard similarity ≥ `threshold`.
 
     Args:
-        reports: a frame with report_id, text and (optionally) school.
+        reports: a frame with report_id, text and (optionally) school; without text when
+            `texts` is given.
         threshold: minimum Jaccard similarity of the shingle sets, in (0, 1].
         shingle: characters per shingle.
         num_perm, seed: MinHash parameters (must match precomputed `signatures`).
         signatures: MinHash per report_id from `minhash_signature` (computed elsewhere, e.g. in
-            worker processes); used for the LSH candidates, the exact check is done here.
+            worker processes), or their hash values; used for the LSH candidates, the exact
+            check is done here.
+        texts: report_id → text (e.g. an analysis' `TextStore`), read one report at a time.
 
     Returns:
         report_a, report_b (report_a first in input order), school_a, school_b, similarity,
@@ -424,9 +440,11 @@ def near_duplicates(
         raise InputError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
     if shingle < 1 or num_perm < 16:
         raise InputError("shingle must be ≥ 1 and num_perm ≥ 16")
+    texts_by_id = texts
     ids = list(reports["report_id"])
     schools = list(reports["school"]) if "school" in reports else [None] * len(ids)
-    texts = list(reports["text"])
+    # From a store each text is read when its shingles are needed, and dropped after.
+    texts: Sequence[object] = ValuesInOrder(texts_by_id, ids, default=None) if texts_by_id is not None else list(reports["text"])
     cache = _ShingleCache(texts, shingle)
     generic = _generic_shingles(cache, len(texts), seed=seed)
     if len(generic):
@@ -434,10 +452,13 @@ def near_duplicates(
     if signatures is None:
         minhashes = _signatures(cache, len(texts), generic, num_perm=num_perm, seed=seed)
     else:
-        # A text too short for one shingle has an empty signature (every value at its maximum).
+        has_text = (
+            [report_id in texts_by_id for report_id in ids] if texts_by_id is not None
+            else [isinstance(text, str) for text in texts]
+        )
         minhashes = [
-            signature if isinstance(text, str) and signature is not None and not signature.is_empty() else None
-            for text, signature in zip(texts, (signatures.get(report_id) for report_id in ids))
+            signature if present and signature is not None and not _is_empty(signature) else None
+            for present, signature in zip(has_text, (signatures.get(report_id) for report_id in ids))
         ]
     pairs = _candidate_pairs(minhashes, threshold=threshold, num_perm=num_perm)
     exact = _exact_rows(pairs, cache, generic, threshold=threshold, size=shingle)

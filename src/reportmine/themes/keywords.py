@@ -14,6 +14,8 @@ group, where keyness is 0, ranks by tfidf); the table is sorted by group, then t
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -39,19 +41,25 @@ def _group_label(value: object) -> str:
     return str(value)
 
 
-def _group_counts(token_docs: pd.DataFrame, by: str) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-    """Return (groups × terms counts, group labels, terms), both label arrays sorted."""
-    keys = token_docs[by].map(_group_label)
-    # Sorted labels, "(unknown)" last.
+def _doc_term(token_lists: Iterable[list[str]]) -> tuple[sparse.csr_matrix, np.ndarray] | None:
+    """Return (reports × terms counts, terms), or None when no report has a token."""
+    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, dtype=np.int32)
+    try:
+        doc_term = vectorizer.fit_transform(token_lists)  # one pass: the lists may be read lazily
+    except ValueError:  # empty vocabulary
+        return None
+    return doc_term.tocsr(), vectorizer.get_feature_names_out()
+
+
+def _group_counts(doc_term: sparse.csr_matrix, group_values: pd.Series) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Return (groups × terms counts, group labels sorted with "(unknown)" last)."""
+    keys = group_values.map(_group_label)
     ordered = sorted(set(keys), key=lambda label: (label == UNKNOWN_GROUP, label))
     codes = pd.Categorical(keys, categories=ordered).codes
-    groups = np.asarray(ordered, dtype=object)
-    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
-    doc_term = vectorizer.fit_transform(list(token_docs["tokens"]))
     membership = sparse.csr_matrix(
-        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(groups), len(codes))
+        (np.ones(len(codes), dtype=np.int32), (codes, np.arange(len(codes)))), shape=(len(ordered), len(codes))
     )
-    return (membership @ doc_term).tocsr(), np.asarray(groups), vectorizer.get_feature_names_out()
+    return (membership @ doc_term).tocsr(), np.asarray(ordered, dtype=object)
 
 
 def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, total: float) -> tuple:
@@ -75,13 +83,15 @@ def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, tot
     return sign * np.nan_to_num(g2), sign * np.nan_to_num(chi2)
 
 
-def _score_chunk(counts, tfidf, groups, terms, rows: slice, totals: tuple, top_n: int, by: str) -> pd.DataFrame:
+def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple, top_n: int, by: str) -> pd.DataFrame:
     group_total, term_total, total = totals
-    block = counts[rows].tocoo()
+    chunk = counts[rows]
+    block = chunk.tocoo()
     a = block.data.astype(float)
     group_index = block.row + rows.start
     g2, chi2 = _keyness(a, group_total[group_index], term_total[block.col], total)
-    weights = np.asarray(tfidf[group_index, block.col]).ravel()
+    # TF-IDF rows are scaled one by one, so a chunk's rows equal those of the whole matrix.
+    weights = np.asarray(transformer.transform(chunk)[block.row, block.col]).ravel()
     # Vocabulary indices are in term order, so -col is no key: ties break on the term itself.
     order = np.lexsort((block.col, -a, -weights, -g2, group_index))
     frame = pd.DataFrame({
@@ -97,36 +107,58 @@ def _score_chunk(counts, tfidf, groups, terms, rows: slice, totals: tuple, top_n
     return frame[frame.groupby("group", sort=False).cumcount() < top_n]
 
 
-def keywords(token_docs: pd.DataFrame, *, by: str = "report_id", top_n: int = 20) -> pd.DataFrame:
+def keywords(
+    token_docs: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "report_id",
+    top_n: int = 20,
+    tokens: Mapping[str, list[str]] | None = None,
+) -> pd.DataFrame:
     """Return the `keywords` table: the top terms of each group with tfidf, keyness and χ².
 
     Args:
-        token_docs: one row per report with report_id, school, year … and `tokens` (content tokens).
-        by: the column whose values form the groups (report_id, school, year, region, stage …).
+        token_docs: one row per report with report_id, school, year … and `tokens` (content
+            tokens), or without `tokens` when `tokens` is given.
+        by: the column whose values form the groups (report_id, school, year, region, stage …),
+            or several such columns: their tables are stacked, counting the tokens once.
         top_n: terms kept per group.
+        tokens: report_id → content tokens, read one report at a time (e.g. an analysis'
+            `TokenStore`), instead of a `tokens` column.
 
     Returns:
         group_by, group (as text; missing values are "(unknown)"), term, count, tfidf, keyness,
         log_likelihood, chi2.
     """
-    if by not in token_docs.columns or "tokens" not in token_docs.columns:
-        raise InputError(f"keywords needs the columns tokens and {by!r}")
+    groupings = [by] if isinstance(by, str) else list(by)
+    has_tokens = tokens is not None or "tokens" in token_docs.columns
+    missing = [column for column in groupings if column not in token_docs.columns]
+    if missing or not has_tokens:
+        raise InputError(f"keywords needs the columns tokens (or a tokens mapping) and {', '.join(map(repr, groupings))}")
     if top_n < 1:
         raise InputError(f"top_n must be ≥ 1, got {top_n}")
-    if not any(len(tokens) for tokens in token_docs["tokens"]):
+    if tokens is not None:
+        token_lists: Iterable[list[str]] = (tokens.get(report_id, []) for report_id in token_docs["report_id"])
+    else:
+        token_lists = token_docs["tokens"]
+    counted = _doc_term(token_lists)
+    if counted is None:
         return pd.DataFrame(columns=KEYWORD_COLUMNS)
-    counts, groups, terms = _group_counts(token_docs, by)
-    tfidf = TfidfTransformer().fit_transform(counts).tocsr()
-    totals = (
-        np.asarray(counts.sum(axis=1)).ravel().astype(float),
-        np.asarray(counts.sum(axis=0)).ravel().astype(float),
-        float(counts.sum()),
-    )
-    chunks = [
-        _score_chunk(counts, tfidf, groups, terms, slice(start, min(start + _CHUNK_GROUPS, len(groups))), totals, top_n, by)
-        for start in range(0, len(groups), _CHUNK_GROUPS)
-    ]
-    return pd.concat(chunks, ignore_index=True)[KEYWORD_COLUMNS]
+    doc_term, terms = counted
+    frames = []
+    for grouping in groupings:
+        counts, groups = _group_counts(doc_term, token_docs[grouping])
+        transformer = TfidfTransformer().fit(counts)
+        totals = (
+            np.asarray(counts.sum(axis=1)).ravel().astype(float),
+            np.asarray(counts.sum(axis=0)).ravel().astype(float),
+            float(counts.sum()),
+        )
+        frames += [
+            _score_chunk(counts, transformer, groups, terms, slice(start, min(start + _CHUNK_GROUPS, len(groups))),
+                         totals, top_n, grouping)
+            for start in range(0, len(groups), _CHUNK_GROUPS)
+        ]
+    return pd.concat(frames, ignore_index=True)[KEYWORD_COLUMNS]
 
 
 __all__ = ["keywords", "KEYWORD_COLUMNS"]

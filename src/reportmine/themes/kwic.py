@@ -10,6 +10,7 @@ and `keyword` is the text as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -38,13 +39,16 @@ def kwic(
     *,
     window: int = 20,
     regex: bool = False,
+    texts: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return one row per occurrence of `term`: report_id, school, year, start, end, left, keyword, right.
 
     Args:
-        reports: a frame with report_id and text (school and year are carried when present).
+        reports: a frame with report_id and text, or report_id alone with `texts` (school and
+            year are carried when present).
         term: the word to find, or a regular expression when `regex` is true (matched on folded text).
         window: characters of context on each side (line breaks shown as spaces).
+        texts: report_id → text (e.g. `analysis.texts`) when `reports` has no text column.
     """
     if window < 0:
         raise InputError(f"kwic window must be ≥ 0, got {window}")
@@ -52,7 +56,8 @@ def kwic(
     schools = reports["school"] if "school" in reports else [None] * len(reports)
     years = reports["year"] if "year" in reports else [None] * len(reports)
     rows = []
-    for report_id, school, year, text in zip(reports["report_id"], schools, years, reports["text"]):
+    report_texts = (texts.get(report_id) for report_id in reports["report_id"]) if texts is not None else reports["text"]
+    for report_id, school, year, text in zip(reports["report_id"], schools, years, report_texts):
         if not isinstance(text, str):
             continue
         for match in matcher.finditer(fold(text)):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -40,6 +40,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from reportmine.errors import InputError
+from reportmine.store import ValuesInOrder
 
 logger = logging.getLogger(__name__)
 
@@ -188,13 +189,16 @@ class TopicModel(BaseEstimator):
         self._check_params()
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        docs = [list(tokens) for tokens in token_lists]
-        if not docs:
+        # A Sequence (e.g. `ValuesInOrder` over a TokenStore) is read one report at a time.
+        docs = token_lists if isinstance(token_lists, Sequence) else [list(tokens) for tokens in token_lists]
+        if not len(docs):
             raise InputError("topics: no reports to model")
-        fit_docs = docs
-        if self.max_fit_docs is not None and len(docs) > self.max_fit_docs:
+        sampled = self.max_fit_docs is not None and len(docs) > self.max_fit_docs
+        if sampled:
             sample = np.sort(rng.choice(len(docs), size=int(self.max_fit_docs), replace=False))
-            fit_docs = [docs[index] for index in sample]
+            fit_docs = [list(docs[index]) for index in sample]
+        else:
+            fit_docs = [list(tokens) for tokens in docs]
         self.vectorizer_, doc_term = self._vectorize(fit_docs)
         self.vocabulary_ = self.vectorizer_.vocabulary_
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
@@ -204,8 +208,8 @@ class TopicModel(BaseEstimator):
             chosen = self.n_topics if self.n_topics is not None else self._choose_n_topics(doc_term, seed, len(docs))
             self.n_topics_ = int(min(chosen, max(1, min(doc_term.shape))))
             self.model_, doc_topic = self._fit_model(doc_term, self.n_topics_, seed)
-            if fit_docs is not docs:
-                doc_topic = self.model_.transform(self.vectorizer_.transform(docs))
+            if sampled:
+                doc_topic = self.model_.transform(self.vectorizer_.transform(list(tokens) for tokens in docs))
         # Renumber topics by decreasing total weight (stable for ties) so topic 0 is the most present.
         totals = doc_topic.sum(axis=0)
         self.topic_order_ = np.argsort(-totals, kind="stable")
@@ -221,7 +225,7 @@ class TopicModel(BaseEstimator):
     def transform(self, token_lists: Iterable[list[str]]) -> np.ndarray:
         """Return the topic weights (rows sum to 1, or 0 for reports with no known term)."""
         self._check_fitted()
-        doc_term = self.vectorizer_.transform([list(tokens) for tokens in token_lists])
+        doc_term = self.vectorizer_.transform(list(tokens) for tokens in token_lists)
         return _normalize_rows(self.model_.transform(doc_term)[:, self.topic_order_])
 
     def fit_transform(self, token_lists: Iterable[list[str]], y: object = None) -> np.ndarray:  # noqa: ARG002
@@ -262,19 +266,34 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
     return np.divide(matrix, sums, out=np.zeros_like(matrix, dtype=np.float64), where=sums > 0)
 
 
-def fit_topics(token_docs: pd.DataFrame, **params: object) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit a TopicModel on `token_docs` (report_id, tokens) and return (topics, doc_topics) tables.
+def fit_topics(
+    token_docs: pd.DataFrame, *, tokens: Mapping[str, list[str]] | None = None, **params: object
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit a TopicModel on `token_docs` and return the (topics, doc_topics) tables.
 
+    `token_docs` has report_id and `tokens`, or only report_id when `tokens` (report_id →
+    content tokens, e.g. a `TokenStore`) is given; then each report's tokens are read when needed.
     A corpus with fewer than two reports that have content tokens has no topics to find: both
     tables come back empty (with their columns) instead of an error, so a run over a folder of
     one report, or of only unreadable files, still writes every table.
     """
-    n_with_tokens = sum(1 for tokens in token_docs["tokens"] if len(tokens))
+    report_ids = list(token_docs["report_id"])
+    docs: Sequence[list[str]] = (
+        ValuesInOrder(tokens, report_ids, default=[]) if tokens is not None else list(token_docs["tokens"])
+    )
+    n_with_tokens = _count_nonempty(docs, tokens, report_ids)
     if n_with_tokens < 2:
         logger.info("topics: %d report(s) with content tokens, no topic model fitted", n_with_tokens)
         return pd.DataFrame(columns=TOPICS_COLUMNS), pd.DataFrame(columns=DOC_TOPICS_COLUMNS)
-    model = TopicModel(**params).fit(token_docs["tokens"])
-    return model.topics_frame(), model.doc_topics_frame(token_docs["report_id"])
+    model = TopicModel(**params).fit(docs)
+    return model.topics_frame(), model.doc_topics_frame(report_ids)
+
+
+def _count_nonempty(docs: Sequence[list[str]], tokens: Mapping[str, list[str]] | None, report_ids: list[str]) -> int:
+    size = getattr(tokens, "size", None)
+    if size is not None:  # a spool knows each value's size without reading it
+        return sum(1 for report_id in report_ids if report_id in tokens and size(report_id))
+    return sum(1 for doc in docs if len(doc))
 
 
 __all__ = ["TopicModel", "fit_topics", "formula_n_topics", "npmi_coherence", "TOPICS_COLUMNS", "DOC_TOPICS_COLUMNS"]

@@ -1,0 +1,97 @@
+"""A run keeps texts and tokens in disk spools and builds tables chunk by chunk, with no change to the output."""
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import reportmine
+from reportmine.collect import ResultCollector, signature_values
+from reportmine.ingest.corpus import read_corpus
+from reportmine.output import read_analysis
+from reportmine.pipeline import analyze_report
+from reportmine.store import TextStore, TokenStore, ValuesInOrder
+from reportmine.tables import TableBuilder
+
+
+@pytest.fixture(scope="module")
+def seed_results(seeds_dir: Path):
+    return [analyze_report(report) for report in read_corpus(seeds_dir).reports]
+
+
+def test_text_store_returns_what_was_added_and_keeps_it_off_the_heap(tmp_path: Path, seed_results):
+    store = TextStore(directory=tmp_path)
+    for result in seed_results:
+        store.add(result.report.report_id, result.report.text)
+    assert {rid: store[rid] for rid in store} == {r.report.report_id: r.report.text for r in seed_results}
+    assert store.nbytes == sum(len(r.report.text.encode("utf-8")) for r in seed_results)
+    assert store.size(seed_results[0].report.report_id) == len(seed_results[0].report.text.encode("utf-8"))
+    # The spool file is anonymous: nothing is left behind in the folder, during or after the run.
+    assert os.listdir(tmp_path) == [] or os.name == "nt"
+
+
+def test_stores_replace_values_and_pickle_by_value():
+    tokens = TokenStore({"a#1": ["公开课", "教研"], "b#1": []})
+    tokens.add("a#1", ["小班化"])
+    copy = pickle.loads(pickle.dumps(tokens))
+    assert dict(copy) == {"a#1": ["小班化"], "b#1": []} and copy.size("b#1") == 0
+    texts = pickle.loads(pickle.dumps(TextStore({"x": "第一学期\n第二学期"})))
+    assert texts["x"] == "第一学期\n第二学期"
+    assert list(ValuesInOrder(texts, ["x", "missing"], default=None)) == ["第一学期\n第二学期", None]
+
+
+@pytest.mark.parametrize("chunk_reports", [1, 3])
+def test_tables_do_not_depend_on_the_chunk_size(seed_results, chunk_reports: int):
+    whole, chunked = TableBuilder(chunk_reports=10_000), TableBuilder(chunk_reports=chunk_reports)
+    for result in seed_results:
+        whole.add(result)
+        chunked.add(result)
+    expected, got = whole.tables(), chunked.tables()
+    assert len(got["metrics"]) > 10 and len(got["reports"]) == len(seed_results)
+    for name, table in expected.items():
+        pd.testing.assert_frame_equal(got[name], table)
+
+
+def test_collector_spools_text_and_tokens_and_keeps_signatures_small(seed_results, tmp_path: Path):
+    collector = ResultCollector(spool_dir=tmp_path, chunk_reports=2)
+    for result in seed_results:
+        collector.add(result)
+    tables = collector.tables()
+    assert "text" not in tables["reports"].columns
+    first = seed_results[0]
+    assert collector.texts[first.report.report_id] == first.report.text
+    assert collector.tokens[first.report.report_id] == first.tokens
+    assert collector.signatures[first.report.report_id].dtype.name == "uint32"
+    assert (signature_values(first.signature) == first.signature.hashvalues).all()
+
+
+def test_analysis_reads_texts_from_its_store(seeds_dir: Path):
+    analysis = reportmine.analyze(seeds_dir, workers=1)
+    assert "text" not in analysis.reports.columns
+    assert isinstance(analysis.texts, TextStore) and isinstance(analysis.tokens, TokenStore)
+    row = analysis.metrics.iloc[0]
+    assert analysis.text(row["report_id"])[row["start"] : row["end"]] == row["evidence"]
+    frame = analysis.reports_with_text()
+    assert (frame["text"].str.len() == frame["n_chars"]).all()
+
+
+def test_hand_built_reports_frame_moves_its_text_into_the_store(seeds_dir: Path):
+    frame = read_corpus(seeds_dir).to_frame()
+    empty = pd.DataFrame()
+    analysis = reportmine.Analysis(
+        reports=frame, **{name: empty for name in reportmine.pipeline.TABLE_NAMES if name != "reports"}
+    )
+    assert "text" not in analysis.reports.columns
+    assert analysis.text(frame["report_id"].iloc[0]) == frame["text"].iloc[0]
+
+
+def test_output_folder_texts_are_read_when_asked_for(seeds_dir: Path, tmp_path: Path):
+    analysis = reportmine.analyze(seeds_dir, workers=1)
+    analysis.write(tmp_path, pictures=False, html=False)
+    loaded = read_analysis(tmp_path)
+    report_id = analysis.reports["report_id"].iloc[-1]
+    assert loaded.text(report_id) == analysis.text(report_id)
+    assert set(loaded.texts) == set(analysis.reports["report_id"])
