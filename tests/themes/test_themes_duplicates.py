@@ -158,3 +158,18 @@ def test_band_choice_matches_datasketch(threshold: float) -> None:
 
     lsh = pytest.importorskip("datasketch.lsh")
     assert _optimal_bands(threshold, 128) == lsh._optimal_param(threshold, 128, 0.5, 0.5)
+
+
+def test_texts_from_a_store_and_bare_hash_values_give_the_same_pairs(with_copy: pd.DataFrame) -> None:
+    from reportmine.collect import signature_values
+    from reportmine.store import TextStore
+
+    minhashes = {rid: minhash_signature(text) for rid, text in zip(with_copy["report_id"], with_copy["text"])}
+    store = TextStore(dict(zip(with_copy["report_id"], with_copy["text"])))
+    from_store = near_duplicates(
+        with_copy[["report_id", "school"]],
+        signatures={rid: signature_values(signature) for rid, signature in minhashes.items()},
+        texts=store,
+    )
+    pd.testing.assert_frame_equal(from_store, near_duplicates(with_copy, signatures=minhashes))
+    assert len(from_store) == 1

@@ -85,3 +85,21 @@ def test_bad_arguments() -> None:
     with pytest.raises(InputError):
         keywords(DOCS, top_n=0)
     assert keywords(DOCS.assign(tokens=[[], [], []])).empty
+
+
+def test_several_groupings_stack_the_tables_of_single_groupings(seed_token_docs: pd.DataFrame) -> None:
+    stacked = keywords(seed_token_docs, by=("report_id", "school"), top_n=5)
+    one_by_one = pd.concat(
+        [keywords(seed_token_docs, by="report_id", top_n=5), keywords(seed_token_docs, by="school", top_n=5)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(stacked, one_by_one)
+
+
+def test_tokens_can_come_from_a_store_instead_of_a_column() -> None:
+    from reportmine.store import TokenStore
+
+    store = TokenStore(dict(zip(DOCS["report_id"], DOCS["tokens"])))
+    from_store = keywords(DOCS.drop(columns=["tokens"]), by="school", tokens=store)
+    pd.testing.assert_frame_equal(from_store, keywords(DOCS, by="school"))
+    assert keywords(DOCS.drop(columns=["tokens"]), tokens=TokenStore({"a": [], "b": [], "c": []})).empty

@@ -113,3 +113,26 @@ def test_large_corpora_fit_on_a_seeded_sample_and_transform_every_report(corpus_
     assert np.array_equal(first.doc_topic_, second.doc_topic_)
     full = TopicModel(n_topics=4, max_fit_docs=None).fit(tokens)
     assert len(first.vocabulary_) < len(full.vocabulary_)  # learned from the sample only
+
+
+def test_reports_are_projected_in_chunks_with_the_result_of_one_call(corpus_tokens: pd.DataFrame, monkeypatch) -> None:
+    from reportmine.themes import topics as topics_module
+
+    # LDA's projection treats each report on its own, so chunking must not change a weight.
+    tokens = list(corpus_tokens["tokens"])
+    whole = TopicModel(n_topics=3, method="lda", max_fit_docs=10).fit(tokens)
+    monkeypatch.setattr(topics_module, "_TRANSFORM_CHUNK", 7)
+    chunked = TopicModel(n_topics=3, method="lda", max_fit_docs=10).fit(tokens)
+    assert chunked.doc_topic_.shape == (len(tokens), 3)
+    assert np.allclose(whole.doc_topic_, chunked.doc_topic_, atol=1e-9)
+
+
+def test_topics_read_tokens_from_a_store(corpus_tokens: pd.DataFrame) -> None:
+    from reportmine.store import TokenStore
+    from reportmine.themes.topics import fit_topics
+
+    store = TokenStore(dict(zip(corpus_tokens["report_id"], corpus_tokens["tokens"])))
+    from_store = fit_topics(corpus_tokens[["report_id"]], tokens=store, n_topics=4)
+    from_column = fit_topics(corpus_tokens[["report_id", "tokens"]], n_topics=4)
+    for got, expected in zip(from_store, from_column):
+        pd.testing.assert_frame_equal(got, expected)

@@ -94,6 +94,10 @@ def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple,
     weights = np.asarray(transformer.transform(chunk)[block.row, block.col]).ravel()
     # Vocabulary indices are in term order, so -col is no key: ties break on the term itself.
     order = np.lexsort((block.col, -a, -weights, -g2, group_index))
+    # Keep each group's first top_n before building the frame (a chunk holds every nonzero count).
+    sorted_groups = group_index[order]
+    first_of_group = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    order = order[np.arange(len(order)) - first_of_group < top_n]
     frame = pd.DataFrame({
         "group_by": by,
         "group": groups[group_index[order]],
@@ -104,7 +108,7 @@ def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple,
         "log_likelihood": np.round(np.abs(g2[order]), 4),
         "chi2": np.round(chi2[order], 4),
     })
-    return frame[frame.groupby("group", sort=False).cumcount() < top_n]
+    return frame
 
 
 def keywords(

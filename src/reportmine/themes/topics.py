@@ -52,6 +52,7 @@ _SEARCH_MAX_K = 12
 _SEARCH_MIN_K = 3
 _COHERENCE_TERMS = 10
 _MAX_ITER = {"nmf": 300, "lda": 50}
+_TRANSFORM_CHUNK = 20_000  # reports projected onto the topics at a time
 _SEARCH_MAX_ITER = 100  # enough to rank k; the final fit runs longer
 
 
@@ -209,7 +210,7 @@ class TopicModel(BaseEstimator):
             self.n_topics_ = int(min(chosen, max(1, min(doc_term.shape))))
             self.model_, doc_topic = self._fit_model(doc_term, self.n_topics_, seed)
             if sampled:
-                doc_topic = self.model_.transform(self.vectorizer_.transform(list(tokens) for tokens in docs))
+                doc_topic = self._transform_in_chunks(docs)
         # Renumber topics by decreasing total weight (stable for ties) so topic 0 is the most present.
         totals = doc_topic.sum(axis=0)
         self.topic_order_ = np.argsort(-totals, kind="stable")
@@ -217,6 +218,15 @@ class TopicModel(BaseEstimator):
         self.doc_topic_ = _normalize_rows(doc_topic[:, self.topic_order_])
         self.weight_share_ = totals[self.topic_order_] / totals.sum() if totals.sum() > 0 else totals * 0
         return self
+
+    def _transform_in_chunks(self, docs: Sequence[list[str]]) -> np.ndarray:
+        # NMF's solver stops on a tolerance summed over the rows it is given, so one call is kept
+        # up to _TRANSFORM_CHUNK reports; beyond, chunks bound the memory of the term matrix.
+        parts = []
+        for start in range(0, len(docs), _TRANSFORM_CHUNK):
+            chunk = (list(docs[index]) for index in range(start, min(start + _TRANSFORM_CHUNK, len(docs))))
+            parts.append(self.model_.transform(self.vectorizer_.transform(chunk)))
+        return np.vstack(parts)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "components_"):
