@@ -1,7 +1,8 @@
 """Plain records passed between pipeline stages (one unit name each: report, section, metric, item)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 
@@ -102,9 +103,18 @@ class ReportResult:
     tokens: list[str] = field(default_factory=list)  # content tokens (stop words removed)
     n_tokens: int = 0  # all word tokens of the report
     codes: dict[str, int] = field(default_factory=dict)  # codebook code -> hits (count > 0 only)
-    signature: Any = None  # MinHash of the character shingles, for near-duplicate search
+    signature: Any = None  # MinHash hash values (uint32 array) of the character shingles, for near-duplicates
 
 
 def record_dict(record: Any) -> dict[str, Any]:
-    """Return a dataclass record as a plain dict (for DataFrames and JSON)."""
-    return asdict(record)
+    """Return a flat dataclass record (no nested records) as a plain dict, for DataFrames and JSON.
+
+    A shallow copy of the fields: `dataclasses.asdict` deep-copies every value and was most of
+    the main process's time per report.
+    """
+    return {name: getattr(record, name) for name in _field_names(type(record))}
+
+
+@lru_cache(maxsize=None)
+def _field_names(record_type: type) -> tuple[str, ...]:
+    return tuple(item.name for item in fields(record_type))

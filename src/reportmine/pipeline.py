@@ -131,6 +131,7 @@ def analyze_report(
     signature used by the near-duplicate search: everything that needs the report's text, so
     corpus stages can run on these results alone.
     """
+    from reportmine.collect import signature_values
     from reportmine.extract.metrics import extract_metrics
     from reportmine.structure.headings import parse_sections
     from reportmine.structure.items import extract_plans, extract_shortcomings
@@ -151,7 +152,9 @@ def analyze_report(
         tokens=content_tokens(words, stopwords=stopwords),
         n_tokens=len(words),
         codes=code_text(text, codebook),
-        signature=minhash_signature(text),
+        # Bare hash values: a MinHash object takes longer to unpickle in the main process than
+        # the rest of the result together.
+        signature=signature_values(minhash_signature(text)),
     )
 
 
