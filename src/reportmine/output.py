@@ -103,14 +103,21 @@ def write_parquet(frame: pd.DataFrame, target: Path) -> None:
         _parquet_ready(frame).to_parquet(temporary, index=False)
 
 
-def write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path, *, max_rows: int = XLSX_MAX_ROWS) -> None:
+def write_xlsx(
+    tables: Mapping[str, pd.DataFrame],
+    target: Path,
+    *,
+    max_rows: int = XLSX_MAX_ROWS,
+    row_counts: Mapping[str, int] | None = None,
+) -> None:
     """Write one sheet per table into one workbook, formulas neutralised, long cells truncated.
 
     A sheet holds at most `max_rows` rows (Excel's own limit is 1,048,576, and a workbook of
     millions of cells takes minutes to write and to open); the first sheet, `about`, lists every
     table's full row count and says which sheets are cut, the CSV and Parquet files hold all rows.
     Rows go straight to xlsxwriter in constant-memory mode: pandas' `to_excel` builds a styled
-    cell object per value and is several times slower.
+    cell object per value and is several times slower. `row_counts` gives the full row counts
+    for the `about` sheet when `tables` holds only the first rows.
     """
     import xlsxwriter
 
@@ -124,19 +131,20 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path, *, max_rows: in
         workbook = xlsxwriter.Workbook(str(temporary), options)
         workbook.set_properties({"created": _FIXED_CREATED})
         try:
-            _write_sheet(workbook.add_worksheet("about"), _about_sheet(tables, max_rows))
+            counts = {name: len(frame) for name, frame in tables.items()} | dict(row_counts or {})
+            _write_sheet(workbook.add_worksheet("about"), _about_sheet(counts, max_rows))
             for name, frame in tables.items():
                 _write_sheet(workbook.add_worksheet(name[:31]), _xlsx_ready(frame.head(max_rows)))
         finally:
             workbook.close()
 
 
-def _about_sheet(tables: Mapping[str, pd.DataFrame], max_rows: int) -> pd.DataFrame:
+def _about_sheet(row_counts: Mapping[str, int], max_rows: int) -> pd.DataFrame:
     rows = [
-        {"table": name, "rows": len(frame),
-         "in_this_workbook": min(len(frame), max_rows),
-         "note": f"first {max_rows} rows; all rows in {name}.csv / {name}.parquet" if len(frame) > max_rows else ""}
-        for name, frame in tables.items()
+        {"table": name, "rows": count,
+         "in_this_workbook": min(count, max_rows),
+         "note": f"first {max_rows} rows; all rows in {name}.csv / {name}.parquet" if count > max_rows else ""}
+        for name, count in row_counts.items()
     ]
     return pd.DataFrame(rows, columns=["table", "rows", "in_this_workbook", "note"])
 
@@ -282,7 +290,10 @@ def write_analysis(
         text_file=write_texts(tables["reports"], out_dir, analysis.texts)
     )
     seconds["texts"] = time.perf_counter() - started
-    written = write_tables(tables, out_dir, formats=formats, seconds=seconds)
+    chosen = tuple(formats)
+    workbook = BackgroundWorkbook.start(tables, out_dir / "reportmine.xlsx") if "xlsx" in chosen else None
+    table_formats = [fmt for fmt in chosen if fmt != "xlsx" or workbook is None]
+    written = write_tables(tables, out_dir, formats=table_formats, seconds=seconds)
     warnings: list[str] = []
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []
@@ -300,6 +311,8 @@ def write_analysis(
             logger.exception("HTML report failed")
             warnings.append(f"report.html not written: {exc!r}")
         seconds["html"] = time.perf_counter() - started
+    if workbook is not None:
+        written.append(workbook.finish(seconds))
     manifest = dict(analysis.run)
     manifest["write_seconds"] = {name: round(value, 3) for name, value in seconds.items()}
     manifest["arguments"] = dict(arguments or {})
@@ -307,6 +320,46 @@ def write_analysis(
     manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)
     write_json_atomic(out_dir / "run.json", manifest)
     return written + [out_dir / "run.json"]
+
+
+class BackgroundWorkbook:
+    """The XLSX workbook, written by a second process while this one writes everything else.
+
+    xlsxwriter spends a few microseconds of pure Python per cell (seconds for a workbook of
+    10,000-row sheets) and the pictures keep a core busy meanwhile only in part. Only each
+    table's first `XLSX_MAX_ROWS` rows are sent to the other process.
+    """
+
+    def __init__(self, executor: Any, future: Any, target: Path) -> None:
+        self._executor, self._future, self._target = executor, future, target
+
+    @classmethod
+    def start(cls, tables: Mapping[str, pd.DataFrame], target: Path) -> "BackgroundWorkbook | None":
+        """Start writing `target`; None when this machine has one core (then write it in line)."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        from reportmine.pipeline import default_workers
+
+        if default_workers() < 2:
+            return None
+        heads = {name: frame.head(XLSX_MAX_ROWS) for name, frame in tables.items()}
+        counts = {name: len(frame) for name, frame in tables.items()}
+        executor = ProcessPoolExecutor(max_workers=1)
+        return cls(executor, executor.submit(_timed_xlsx, heads, target, counts), target)
+
+    def finish(self, seconds: dict[str, float]) -> Path:
+        """Wait for the workbook (its errors are raised here) and record its seconds."""
+        try:
+            seconds["xlsx"] = self._future.result()
+        finally:
+            self._executor.shutdown()
+        return self._target
+
+
+def _timed_xlsx(tables: Mapping[str, pd.DataFrame], target: Path, row_counts: Mapping[str, int]) -> float:
+    started = time.perf_counter()
+    write_xlsx(tables, target, row_counts=row_counts)
+    return time.perf_counter() - started
 
 
 def _write_pictures(
