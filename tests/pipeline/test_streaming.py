@@ -98,3 +98,19 @@ def test_output_folder_texts_are_read_when_asked_for(seeds_dir: Path, tmp_path: 
     report_id = analysis.reports["report_id"].iloc[-1]
     assert loaded.text(report_id) == analysis.text(report_id)
     assert set(loaded.texts) == set(analysis.reports["report_id"])
+
+
+def test_workbook_written_by_a_second_process_equals_one_written_in_line(seeds_dir: Path, tmp_path: Path, monkeypatch):
+    import reportmine.pipeline as pipeline
+    from openpyxl import load_workbook
+
+    analysis = reportmine.analyze(seeds_dir, workers=1)
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    analysis.write(tmp_path / "background", pictures=False, html=False)
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 1)
+    analysis.write(tmp_path / "in_line", pictures=False, html=False)
+    background = (tmp_path / "background" / "reportmine.xlsx").read_bytes()
+    assert background == (tmp_path / "in_line" / "reportmine.xlsx").read_bytes()
+    about = load_workbook(tmp_path / "background" / "reportmine.xlsx", read_only=True)["about"]
+    counts = {row[0]: row[1] for row in about.iter_rows(min_row=2, values_only=True)}
+    assert counts["metrics"] == len(analysis.metrics) and counts["reports"] == len(analysis.reports)
