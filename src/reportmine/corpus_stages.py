@@ -4,15 +4,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
-from reportmine.parallel import announce
+from reportmine.parallel import announce, run_side_by_side
 
 logger = logging.getLogger(__name__)
 
 KEYWORD_GROUPINGS: tuple[str, ...] = ("report_id", "school", "year")
+SIDE_BY_SIDE_MAX_REPORTS = 50_000
 
 
 def run_corpus_stages(
@@ -49,16 +51,28 @@ def run_corpus_stages(
                 text = texts.get(report_id, "")
                 code_counts.append((report_id, len(text), codebook.code_text(text, book)))
         out["codes"] = codebook.codes_frame(code_counts)
-    with _timed(timings, "topics"):
-        out["topics"], out["doc_topics"] = topics.fit_topics(
-            report_ids, tokens=tokens, n_topics=settings.n_topics, method=settings.topic_method, random_state=0
-        )
-    with _timed(timings, "keywords"):
-        out["keywords"] = keywords.keywords(report_ids, by=KEYWORD_GROUPINGS, tokens=tokens)
-    with _timed(timings, "near_duplicates"):
-        out["near_duplicates"] = duplicates.near_duplicates(
-            reports[["report_id", "school"]], threshold=settings.duplicate_threshold, signatures=signatures, texts=texts
-        )
+    # Topics, keywords and near-duplicates need only the stores and the reports table: they run
+    # side by side (one process each) unless the corpus is so large that their working memory
+    # together would matter more than the time saved.
+    jobs = {
+        "topics": partial(
+            topics.fit_topics, report_ids, tokens=tokens, n_topics=settings.n_topics,
+            method=settings.topic_method, random_state=0,
+        ),
+        "keywords": partial(keywords.keywords, report_ids, by=KEYWORD_GROUPINGS, tokens=tokens),
+        "near_duplicates": partial(
+            duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
+            signatures=signatures, texts=texts,
+        ),
+    }
+    announce("computing topics, keywords and near duplicates")
+    side_by_side = len(reports) <= SIDE_BY_SIDE_MAX_REPORTS
+    results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1)
+    for name, (_, seconds) in results.items():
+        timings[name] = timings.get(name, 0.0) + seconds
+    out["topics"], out["doc_topics"] = results["topics"][0]
+    out["keywords"] = results["keywords"][0]
+    out["near_duplicates"] = results["near_duplicates"][0]
     with _timed(timings, "compare"):
         out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])
         out["compare_codes"] = compare.compare_codes(reports, out["codes"])

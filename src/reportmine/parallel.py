@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from typing import Any, TypeVar
@@ -63,6 +64,46 @@ def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: i
     chunksize = max(1, min(32, len(tasks) // (n_workers * 8) or 1))
     with ProcessPoolExecutor(max_workers=n_workers) as executor:
         yield from executor.map(function, tasks, chunksize=chunksize)
+
+
+# Jobs of `run_side_by_side`, set before the pool forks so each child finds them by name.
+_SIDE_BY_SIDE_JOBS: dict[str, Callable[[], Any]] = {}
+
+
+def run_side_by_side(jobs: Mapping[str, Callable[[], Any]], *, workers: int | None = None) -> dict[str, tuple[Any, float]]:
+    """Run independent jobs at once in forked processes; return name → (result, seconds).
+
+    A forked child reads what this process holds (tables, the disk-spool stores) without any
+    pickling; only the results travel back. Where fork is not available (Windows; macOS spawns
+    by default) or with fewer than two workers, the jobs run here one after another; the results
+    are the same either way.
+    """
+    import multiprocessing
+
+    from reportmine.pipeline import default_workers
+
+    n_workers = min(len(jobs), default_workers() if workers is None else max(1, workers))
+    if n_workers < 2 or "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
+        return {name: _timed_call(job) for name, job in jobs.items()}
+    _SIDE_BY_SIDE_JOBS.clear()
+    _SIDE_BY_SIDE_JOBS.update(jobs)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as executor:
+            futures = {name: executor.submit(_run_named_job, name) for name in jobs}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        _SIDE_BY_SIDE_JOBS.clear()
+
+
+def _run_named_job(name: str) -> tuple[Any, float]:
+    return _timed_call(_SIDE_BY_SIDE_JOBS[name])
+
+
+def _timed_call(job: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = job()
+    return result, time.perf_counter() - started
 
 
 def _dask_map(function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str) -> Iterator[Any]:

@@ -37,7 +37,6 @@ class SpoolStore(Mapping[str, ValueT]):
         self._file = tempfile.TemporaryFile(dir=self._directory)
         self._index: dict[str, tuple[int, int]] = {}
         self._end = 0
-        self._unflushed = False
         for key, value in (values or {}).items():
             self.add(key, value)
 
@@ -56,9 +55,6 @@ class SpoolStore(Mapping[str, ValueT]):
         return self._index[key][1]
 
     def _read(self, offset: int, size: int) -> bytes:
-        if self._unflushed:
-            self._file.flush()
-            self._unflushed = False
         if hasattr(os, "pread"):
             # A positioned read leaves the shared file offset alone, so forked children that
             # inherited the descriptor can read without racing each other.
@@ -106,7 +102,9 @@ class SpoolStore(Mapping[str, ValueT]):
         self._file.write(data)
         self._index[key] = (self._end, len(data))
         self._end += len(data)
-        self._unflushed = True
+        # Flushed at once: a forked child (corpus stages, word clouds) must find every value in
+        # the file, and must not inherit buffered bytes it would write a second time.
+        self._file.flush()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} values, {self._end:,} bytes on disk)"

@@ -59,3 +59,22 @@ def test_token_store_round_trips_and_is_a_mapping():
     store.add("c#1", ["小班化"])
     assert dict(store) == {"a#1": ["校本研修", "公开课"], "b#1": [], "c#1": ["小班化"]}
     assert store.get("missing", []) == [] and len(store) == 3
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_side_by_side_jobs_give_what_they_give_in_line(workers: int):
+    from functools import partial
+
+    jobs = {"sum": partial(sum, [1, 2, 3]), "upper": partial(str.upper, "校本")}
+    results = parallel.run_side_by_side(jobs, workers=workers)
+    assert {name: value for name, (value, _) in results.items()} == {"sum": 6, "upper": "校本"}
+    assert all(seconds >= 0 for _, seconds in results.values())
+
+
+def test_corpus_stages_give_the_same_tables_side_by_side(small_corpus: Path):
+    # workers=2 runs topics, keywords and near-duplicates in forked processes reading the stores.
+    in_line = reportmine.analyze(small_corpus, workers=1)
+    side_by_side = reportmine.analyze(small_corpus, workers=2)
+    for name in ("topics", "doc_topics", "keywords", "near_duplicates", "compare_topics"):
+        pd.testing.assert_frame_equal(getattr(side_by_side, name), getattr(in_line, name))
+    assert len(side_by_side.keywords) > 0 and len(side_by_side.topics) > 0
