@@ -86,14 +86,22 @@ def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, tot
 def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple, top_n: int, by: str) -> pd.DataFrame:
     group_total, term_total, total = totals
     chunk = counts[rows]
+    chunk.sort_indices()
     block = chunk.tocoo()
     a = block.data.astype(float)
     group_index = block.row + rows.start
     g2, chi2 = _keyness(a, group_total[group_index], term_total[block.col], total)
-    # TF-IDF rows are scaled one by one, so a chunk's rows equal those of the whole matrix.
-    weights = np.asarray(transformer.transform(chunk)[block.row, block.col]).ravel()
+    # TF-IDF rows are scaled one by one, so a chunk's rows equal those of the whole matrix; every
+    # count is positive and so is its weight, so the weights have the counts' sparsity pattern.
+    weighted = transformer.transform(chunk).tocsr()
+    weighted.sort_indices()
+    weights = weighted.data
+    # Only entries that can reach a group's top_n by keyness go through the full sort.
+    candidates = _top_by_keyness(g2, group_index, top_n)
     # Vocabulary indices are in term order, so -col is no key: ties break on the term itself.
-    order = np.lexsort((block.col, -a, -weights, -g2, group_index))
+    ranked = np.lexsort((block.col[candidates], -a[candidates], -weights[candidates], -g2[candidates],
+                         group_index[candidates]))
+    order = candidates[ranked]
     # Keep each group's first top_n before building the frame (a chunk holds every nonzero count).
     sorted_groups = group_index[order]
     first_of_group = np.searchsorted(sorted_groups, sorted_groups, side="left")
@@ -109,6 +117,17 @@ def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple,
         "chi2": np.round(chi2[order], 4),
     })
     return frame
+
+
+def _top_by_keyness(g2: np.ndarray, group_index: np.ndarray, top_n: int) -> np.ndarray:
+    """Indices of entries whose keyness is at least their group's top_n-th (ties all kept)."""
+    order = np.lexsort((-g2, group_index))
+    sorted_groups = group_index[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_groups, sorted_groups, side="left")
+    cut = np.full(int(group_index.max()) + 1 if len(group_index) else 0, -np.inf)
+    at_cut = rank == top_n - 1
+    cut[sorted_groups[at_cut]] = g2[order[at_cut]]
+    return np.flatnonzero(g2 >= cut[group_index])
 
 
 def keywords(
