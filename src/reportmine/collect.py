@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from reportmine.memory import release_memory
 from reportmine.models import ErrorRecord, ReportResult
 from reportmine.store import TextStore, TokenStore
 from reportmine.tables import TableBuilder
@@ -31,6 +32,8 @@ class ResultCollector:
         chunk_reports: int = 2000,
     ) -> None:
         self.builder = TableBuilder(chunk_reports=chunk_reports)
+        self._chunk_reports = chunk_reports
+        self._n_added = 0
         self.texts = TextStore(directory=spool_dir)
         self.tokens = TokenStore(directory=spool_dir)
         self.code_counts: list[tuple[str, int, dict[str, int]]] = []
@@ -66,13 +69,18 @@ class ResultCollector:
         if result.signature is not None:
             self.signatures[report_id] = signature_values(result.signature)
         self.builder.add(replace(result, report=report))  # the builder keeps no reference to the text
+        self._n_added += 1
+        if self._n_added % self._chunk_reports == 0:
+            release_memory()  # the chunk's records and the unpickled results are garbage now
 
     def tables(self) -> dict[str, Any]:
         """reports, sections, metrics, shortcomings, plans and errors (and warn about unused metadata)."""
         from reportmine.ingest.corpus import warn_unmatched_metadata
 
         warn_unmatched_metadata(self._meta_table, self._paths)
-        return self.builder.tables()
+        tables = self.builder.tables()
+        release_memory()
+        return tables
 
 
 def signature_values(signature: Any) -> np.ndarray:

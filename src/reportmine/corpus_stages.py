@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportmine.memory import release_memory
 from reportmine.parallel import announce, run_side_by_side
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def run_corpus_stages(
     }
     announce("computing topics, keywords and near duplicates")
     side_by_side = len(reports) <= SIDE_BY_SIDE_MAX_REPORTS
-    results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1)
+    results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1, after_each=release_memory)
     for name, (_, seconds) in results.items():
         timings[name] = timings.get(name, 0.0) + seconds
     out["topics"], out["doc_topics"] = results["topics"][0]
@@ -92,3 +93,4 @@ class _timed:
 
     def __exit__(self, *exc_info: Any) -> None:
         self._timings[self._name] = self._timings.get(self._name, 0.0) + time.perf_counter() - self._started
+        release_memory()

@@ -279,6 +279,7 @@ def write_analysis(
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
+    from reportmine.memory import release_memory
     from reportmine.parallel import announce
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -294,6 +295,7 @@ def write_analysis(
     workbook = BackgroundWorkbook.start(tables, out_dir / "reportmine.xlsx") if "xlsx" in chosen else None
     table_formats = [fmt for fmt in chosen if fmt != "xlsx" or workbook is None]
     written = write_tables(tables, out_dir, formats=table_formats, seconds=seconds)
+    release_memory()
     warnings: list[str] = []
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []

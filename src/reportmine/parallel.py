@@ -70,13 +70,18 @@ def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: i
 _SIDE_BY_SIDE_JOBS: dict[str, Callable[[], Any]] = {}
 
 
-def run_side_by_side(jobs: Mapping[str, Callable[[], Any]], *, workers: int | None = None) -> dict[str, tuple[Any, float]]:
+def run_side_by_side(
+    jobs: Mapping[str, Callable[[], Any]],
+    *,
+    workers: int | None = None,
+    after_each: Callable[[], None] | None = None,
+) -> dict[str, tuple[Any, float]]:
     """Run independent jobs at once in forked processes; return name → (result, seconds).
 
     A forked child reads what this process holds (tables, the disk-spool stores) without any
     pickling; only the results travel back. Where fork is not available (Windows; macOS spawns
     by default) or with fewer than two workers, the jobs run here one after another; the results
-    are the same either way.
+    are the same either way. `after_each` runs after each job run here (e.g. to release memory).
     """
     import multiprocessing
 
@@ -84,7 +89,12 @@ def run_side_by_side(jobs: Mapping[str, Callable[[], Any]], *, workers: int | No
 
     n_workers = min(len(jobs), default_workers() if workers is None else max(1, workers))
     if n_workers < 2 or "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
-        return {name: _timed_call(job) for name, job in jobs.items()}
+        results = {}
+        for name, job in jobs.items():
+            results[name] = _timed_call(job)
+            if after_each is not None:
+                after_each()
+        return results
     _SIDE_BY_SIDE_JOBS.clear()
     _SIDE_BY_SIDE_JOBS.update(jobs)
     try:

@@ -1,0 +1,47 @@
+"""Give freed memory back to the operating system between the stages of a run.
+
+A run allocates through three heaps: Python's (small objects), the C library's (numpy, scipy
+and large Python objects) and Arrow's (pandas string columns). glibc keeps freed blocks for
+reuse and returns little to the system, so a stage that builds and drops a few hundred MB of
+temporary objects would leave the process that much larger for the rest of the run, and the
+next stage's temporaries (in another heap) would come on top. Trimming after each stage keeps the
+resident size near what is actually alive. Where there is no glibc (macOS, Windows, musl) only
+Arrow's pool is asked to release.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import logging
+import sys
+from functools import lru_cache
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def release_memory() -> None:
+    """Collect garbage, then return free heap memory to the system where the platform allows."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except ImportError:  # pyarrow is a dependency; without it there is no Arrow pool to release
+        pass
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        logger.debug("malloc_trim not available; freed memory stays with the process")
+        return None
