@@ -179,3 +179,34 @@ def test_tables_without_report_text_still_render(analysis, tmp_path):
 ])
 def test_cell_text(value, expected):
     assert html_report.cell_text(value) == expected
+
+
+def test_font_is_embedded_with_one_render_and_equals_a_render_with_the_font(analysis, tmp_path, monkeypatch):
+    page = write_html_report(analysis, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html_report._FONT_PLACEHOLDER not in page
+    uri = re.search(r'url\("(data:font/woff;base64,[A-Za-z0-9+/=]+)"\)', page).group(1)
+    # Rendering the page straight with that font (the "placeholder" is the URI itself) gives
+    # the same bytes as the placeholder swap.
+    monkeypatch.setattr(html_report, "_FONT_PLACEHOLDER", uri)
+    monkeypatch.setattr(html_report, "_font_data_uri", lambda _page, _font: uri)
+    again = write_html_report(analysis, tmp_path / "again.html").read_text(encoding="utf-8")
+    assert again == page
+
+
+def test_report_text_quoting_the_placeholder_is_left_alone(analysis, tmp_path):
+    title = "总结" + html_report._FONT_PLACEHOLDER
+    page = write_html_report(analysis, tmp_path / "r.html", title=title).read_text(encoding="utf-8")
+    assert page.count(html_report._FONT_PLACEHOLDER) == 2  # <title> and <h1>, not the font
+    assert re.search(r'url\("data:font/woff;base64,[A-Za-z0-9+/=]+"\)', page)
+
+
+def test_page_says_when_only_some_schools_have_a_word_cloud(analysis, pictures, tmp_path):
+    _charts, clouds = pictures
+    schools = [path for path in clouds if path.stem.startswith("school_")]
+    n_schools = analysis.reports["school"].map(html_report.group_label).nunique()
+    assert len(schools) == n_schools  # every school has a cloud: no note
+    page = write_html_report(analysis, tmp_path / "all.html", wordclouds=clouds, embed_font=False)
+    assert "学校词云只画了" not in page.read_text(encoding="utf-8")
+    fewer = [path for path in clouds if path not in schools[1:]]
+    page = write_html_report(analysis, tmp_path / "some.html", wordclouds=fewer, embed_font=False)
+    assert f"学校词云只画了报告最多的 1 所学校（共 {n_schools} 所）" in page.read_text(encoding="utf-8")

@@ -35,6 +35,9 @@ CHART_TITLES = {
     "code_prevalence": "各校编码出现比例",
     "topic_trends": "主题随年份的变化",
 }
+# Stands for the font's data URI while the page is rendered (letters, digits and "-" only, so
+# autoescape leaves it alone and the real URI replaces it verbatim).
+_FONT_PLACEHOLDER = "reportmine-font-face-placeholder-3f9c2d7a"
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _LEVEL_LABELS = {
     "group": "组内", "school": "校级", "cluster": "片区", "county": "县/区级", "city": "市级",
@@ -77,13 +80,19 @@ def write_html_report(
         lstrip_blocks=True,
     )
     template = environment.get_template("report.html")
-    context = {"title": title, "generated_at": generated_at, "font_face": "",
+    context = {"title": title, "generated_at": generated_at, "font_face": _FONT_PLACEHOLDER if embed_font else "",
                **report_context(analysis, charts=charts, wordclouds=wordclouds)}
     page = template.render(**context)
     if embed_font:
-        # The page's own characters decide the subset, so render once, subset, render again.
-        context["font_face"] = _font_data_uri(page, font_path)
-        page = template.render(**context)
+        # The page's own characters decide the subset. The page is rendered once with a
+        # placeholder where the font goes, then the placeholder is replaced: the characters of
+        # the @font-face rule and of the data URI are printable ASCII, which the subset always
+        # holds, so this is the page a second render with the font would give.
+        font_face = _font_data_uri(page, font_path)
+        if font_face and page.count(_FONT_PLACEHOLDER) == 1:
+            page = page.replace(_FONT_PLACEHOLDER, font_face)
+        else:  # no font to embed (drop the @font-face rule), or a report happens to quote the placeholder
+            page = template.render(**{**context, "font_face": font_face})
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(page, encoding="utf-8", newline="\n")
@@ -93,7 +102,7 @@ def write_html_report(
 def _font_data_uri(page: str, font_path: Path | str | None) -> str:
     from reportmine.viz.fonts import find_cjk_font, subset_font
 
-    # All of printable ASCII too: the second render adds "@font-face" and digits may change.
+    # All of printable ASCII too: the data URI and the @font-face rule are ASCII.
     visible = "".join(ch for ch in set(page) | set(string.printable) if not ch.isspace())
     try:
         font = find_cjk_font(font_path)
@@ -121,6 +130,7 @@ def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Se
         "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem)),
         "wordclouds": _images(wordclouds[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
         "wordclouds_total": len(wordclouds),
+        "wordcloud_schools": _wordcloud_schools(reports, wordclouds),
         "shortcomings": _shortcoming_groups(_table(analysis, "shortcomings"), labels),
         "near_duplicates": _near_duplicates(_table(analysis, "near_duplicates"), labels),
         "topics": _table_view(_table(analysis, "topics")),
@@ -235,6 +245,13 @@ def _images(paths: Iterable[Path], *, caption: Any) -> list[dict[str, str]]:
         encoded = base64.b64encode(path.read_bytes()).decode("ascii")
         images.append({"src": f"data:{mime};base64,{encoded}", "caption": caption(path.stem)})
     return images
+
+
+def _wordcloud_schools(reports: pd.DataFrame, wordclouds: Sequence[Path]) -> dict[str, int]:
+    """How many schools have a word cloud, of how many (write_wordclouds draws the largest only)."""
+    shown = sum(1 for path in wordclouds if Path(path).stem.startswith("school_"))
+    total = len(set(reports["school"].map(group_label))) if "school" in reports.columns and len(reports) else 0
+    return {"shown": shown, "total": total}
 
 
 def _wordcloud_caption(stem: str) -> str:
