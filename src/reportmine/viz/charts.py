@@ -147,7 +147,11 @@ def _run_tasks(tasks: list[_ChartTask], workers: int | None) -> list[_Result]:
     # The heatmap first: it takes as long as the three others, so two workers end together.
     order = sorted(range(len(tasks)), key=lambda i: (tasks[i].name != "code_prevalence", i))
     results: list[Any] = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=n_workers) as executor:
+    try:
+        executor = ProcessPoolExecutor(max_workers=n_workers)
+    except (OSError, ImportError):  # no process support here (e.g. no semaphores): draw in this process
+        return [_draw_task(task) for task in tasks]
+    with executor:
         for index, result in zip(order, executor.map(_draw_task, [tasks[i] for i in order])):
             results[index] = result
     return results
