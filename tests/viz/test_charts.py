@@ -137,7 +137,8 @@ def test_crowded_charts_show_the_largest_groups_and_say_so(tmp_path):
     assert len(data["topic_trends"].columns) == charts.MAX_TOPICS
     with matplotlib.rc_context(charts._RC):
         titles = {name: charts._DRAWERS[name](table).axes[0].get_title() for name, table in data.items()}
-    assert "（120 所学校中的 40 所）" in titles["metrics_by_school"] and "（120 所学校中的 40 所）" in titles["code_prevalence"]
+    assert "（120 所学校中指标最多的 40 所）" in titles["metrics_by_school"]
+    assert "（120 所学校中报告最多的 40 所）" in titles["code_prevalence"]
     assert "（30 个主题中平均权重最高的 10 个）" in titles["topic_trends"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -232,8 +232,9 @@ def _short(label: str, max_chars: int = 16) -> str:
     return label if len(label) <= max_chars else label[: max_chars - 1] + "…"
 
 
-def _cap_note(n_total: int, n_shown: int) -> str:
-    return f"（{n_total} 所学校中的 {n_shown} 所）" if n_shown < n_total else ""
+def _cap_note(n_total: int, n_shown: int, most: str) -> str:
+    """Title note of a chart showing only the schools with most `most` (报告, 指标)."""
+    return f"（{n_total} 所学校中{most}最多的 {n_shown} 所）" if n_shown < n_total else ""
 
 
 def _year_positions(years: list[str]) -> list[float]:
@@ -310,7 +311,7 @@ def _metrics_by_school(per_school: pd.DataFrame) -> Any:
     axes.set_ylim(-0.6, len(schools) - 0.4)
     axes.set_xlabel("数量（各年合计）")
     axes.set_ylabel("学校")
-    axes.set_title("各校公开课、获奖与教研活动" + _cap_note(per_school.attrs.get("n_schools", len(schools)), len(schools)))
+    axes.set_title("各校公开课、获奖与教研活动" + _cap_note(per_school.attrs.get("n_schools", len(schools)), len(schools), "指标"))
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never hides a bar
     return figure
 
@@ -384,7 +385,7 @@ def _code_prevalence(shares: pd.DataFrame) -> Any:
     figure.colorbar(image, ax=axes, label="含该代码的报告比例")
     axes.set_xlabel("代码")
     axes.set_ylabel("学校")
-    axes.set_title("各校编码出现比例" + _cap_note(shares.attrs.get("n_schools", n_schools), n_schools))
+    axes.set_title("各校编码出现比例" + _cap_note(shares.attrs.get("n_schools", n_schools), n_schools, "报告"))
     return figure
 
 
