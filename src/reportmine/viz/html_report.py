@@ -131,6 +131,8 @@ def _subset_parts(font: Path, parts: list[str]) -> list[bytes]:
         return [subset_font(font, part) for part in parts]
     from concurrent.futures import ProcessPoolExecutor
 
+    import fontTools.subset  # noqa: F401 - imported before forking, not in each process
+
     try:
         executor = ProcessPoolExecutor(max_workers=len(parts) - 1)
     except (OSError, ImportError):  # no process support here (e.g. no semaphores): one after the other
