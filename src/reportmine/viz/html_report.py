@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reportmine.errors import ReportmineError
-from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, group_label
+from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, _labels, group_label
 
 log = logging.getLogger(__name__)
 
@@ -225,11 +225,13 @@ def _table_view(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> dict[
 
 def _report_labels(reports: pd.DataFrame) -> dict[str, str]:
     """report_id → "title（school，year）" for showing which report a row comes from."""
-    labels = {}
-    for row in reports.to_dict("records"):
-        title = cell_text(row.get("title")) or str(row.get("report_id"))
-        labels[str(row.get("report_id"))] = f"{title}（{group_label(row.get('school'))}，{group_label(row.get('year'))}）"
-    return labels
+    if "report_id" not in reports.columns:
+        return {}
+    ids = [str(rid) for rid in reports["report_id"]]
+    titles = [cell_text(title) for title in reports["title"]] if "title" in reports.columns else [""] * len(ids)
+    schools, years = (_labels(reports[column]) if column in reports.columns else [UNKNOWN] * len(ids)
+                      for column in ("school", "year"))
+    return {rid: f"{title or rid}（{school}，{year}）" for rid, title, school, year in zip(ids, titles, schools, years)}
 
 
 def _label_of(labels: dict[str, str], report_id: Any) -> str:
