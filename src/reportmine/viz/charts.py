@@ -2,7 +2,10 @@
 
 Every chart is drawn with the CJK font from :mod:`reportmine.viz.fonts` (Chinese titles and
 labels, no tofu) and saved without dates or random ids, so the same analysis gives
-byte-identical PNG and SVG files. A chart whose table is empty is skipped and logged.
+byte-identical PNG and SVG files. A chart whose table is empty is skipped and logged. Charts
+of many schools or topics keep the largest MAX_SCHOOLS schools or MAX_TOPICS topics and say so
+in their title. The small tables to plot are computed in the caller's process; the charts are
+drawn in worker processes when the platform forks them cheaply.
 """
 from __future__ import annotations
 
