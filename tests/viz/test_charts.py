@@ -106,3 +106,57 @@ def test_unknown_format_is_rejected(analysis, tmp_path):
 ])
 def test_group_label(value, expected):
     assert group_label(value) == expected
+
+
+def _crowded_analysis(n_schools: int = 120, n_topics: int = 30) -> SimpleNamespace:
+    """Many schools (one to three reports each) and many topics: more than any chart can show."""
+    reports = pd.DataFrame([
+        {"report_id": f"r{school}-{k}", "school": f"第{school}实验小学", "year": 2016 + (school + k) % 8}
+        for school in range(n_schools) for k in range(1 + school % 3)
+    ])
+    ids = list(reports["report_id"])
+    metrics = pd.DataFrame([{"report_id": rid, "category": category, "value": 1 + i % 5, "part_of": None}
+                            for i, rid in enumerate(ids) for category in ("open_lesson", "award")])
+    doc_topics = pd.DataFrame([{"report_id": rid, "topic_id": t, "weight": ((i + t) % 7) / 21}
+                               for i, rid in enumerate(ids) for t in range(n_topics)])
+    topics = pd.DataFrame({"topic_id": range(n_topics), "label": [f"主题词{t}" for t in range(n_topics)]})
+    codes = pd.DataFrame([{"report_id": rid, "code": f"代码{c}", "count": 1}
+                          for i, rid in enumerate(ids) for c in range(12) if (i + c) % 3 == 0])
+    return SimpleNamespace(reports=reports, metrics=metrics, doc_topics=doc_topics, topics=topics, codes=codes,
+                           compare_metrics=pd.DataFrame())
+
+
+def test_crowded_charts_show_the_largest_groups_and_say_so(tmp_path):
+    from reportmine.viz import charts
+
+    crowded = _crowded_analysis()
+    data = dict(charts._chart_data(crowded))
+    assert len(data["metrics_by_school"]) == charts.MAX_SCHOOLS
+    assert len(data["code_prevalence"]) == charts.MAX_SCHOOLS
+    assert set(data["code_prevalence"].index) <= set(crowded.reports["school"][crowded.reports["report_id"].str.endswith("-2")])
+    assert len(data["topic_trends"].columns) == charts.MAX_TOPICS
+    with matplotlib.rc_context(charts._RC):
+        titles = {name: charts._DRAWERS[name](table).axes[0].get_title() for name, table in data.items()}
+    assert "（120 所学校中指标最多的 40 所）" in titles["metrics_by_school"]
+    assert "（120 所学校中报告最多的 40 所）" in titles["code_prevalence"]
+    assert "（30 个主题中平均权重最高的 10 个）" in titles["topic_trends"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = write_charts(crowded, tmp_path)
+    assert len(paths) == 8
+    assert not [w for w in caught if "constrained_layout" in str(w.message) or "collapsed" in str(w.message)]
+
+
+def test_few_topics_are_all_drawn(analysis):
+    from reportmine.viz import charts
+
+    means = charts._top_topics(_topic_means(analysis))
+    assert list(means.columns) == list(_topic_means(analysis).columns)
+
+
+def test_worker_processes_draw_the_same_bytes(analysis, charts, tmp_path):
+    paths, _ = charts
+    in_workers = write_charts(analysis, tmp_path, workers=2)
+    in_process = write_charts(analysis, tmp_path / "one", workers=1)
+    assert [path.name for path in in_workers] == [path.name for path in paths]
+    assert [path.read_bytes() for path in in_workers] == [path.read_bytes() for path in in_process]

@@ -85,3 +85,12 @@ def test_subset_font_is_small_deterministic_and_covers_the_text(tmp_path):
     assert first == second and first[:4] == b"wOFF" and len(first) < 50_000
     (tmp_path / "subset.woff").write_bytes(first)
     assert missing_glyphs(tmp_path / "subset.woff", text) == set()
+
+
+def test_subset_font_drops_layout_and_vertical_tables():
+    from fontTools.ttLib import TTFont
+    import io
+
+    font = TTFont(io.BytesIO(subset_font(find_cjk_font(), "学校 2020", flavor=None)))
+    assert not {"GSUB", "GPOS", "vhea", "vmtx", "VORG"} & set(font.keys())
+    assert {ord(ch) for ch in "学校2020"} <= set(font.getBestCmap())

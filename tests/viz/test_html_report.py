@@ -88,7 +88,8 @@ def test_page_requests_nothing_from_outside(hostile_page):
     assert all(href.startswith("#") for href in parsed.values("href"))
     assert not [value for value in parsed.values("src") + parsed.values("href") if _EXTERNAL.match(value)]
     style = "".join(parsed.styles)
-    assert re.findall(r"url\(\s*['\"]?([a-z]+:)?", style) == ["data:"]  # the embedded font only
+    # The embedded font only (cut in FONT_PARTS files).
+    assert re.findall(r"url\(\s*['\"]?([a-z]+:)?", style) == ["data:"] * html_report.FONT_PARTS
     assert not {"link", "iframe", "object", "embed", "base"} & set(parsed.tags)
 
 
@@ -97,10 +98,13 @@ def test_page_embeds_a_font_with_every_character_it_shows(hostile_page):
     import base64
     import io
 
-    encoded = re.search(r'url\("data:font/woff;base64,([A-Za-z0-9+/=]+)"\)', hostile_page).group(1)
-    font = TTFont(io.BytesIO(base64.b64decode(encoded)))
+    encoded = re.findall(r'url\("data:font/woff;base64,([A-Za-z0-9+/=]+)"\)', hostile_page)
+    assert len(encoded) == html_report.FONT_PARTS
     text = re.sub(r"data:[^\"]+", "", hostile_page)
-    covered = set(font.getBestCmap())
+    covered = set()
+    for number, part in enumerate(encoded, start=1):
+        covered |= set(TTFont(io.BytesIO(base64.b64decode(part))).getBestCmap())
+        assert f'"reportmine-cjk-{number}", ' in hostile_page  # every part is in the font-family list
     assert {ch for ch in set(text) if not ch.isspace() and ord(ch) not in covered} == set()
 
 
@@ -179,3 +183,42 @@ def test_tables_without_report_text_still_render(analysis, tmp_path):
 ])
 def test_cell_text(value, expected):
     assert html_report.cell_text(value) == expected
+
+
+def test_font_is_embedded_with_one_render_and_equals_a_render_with_the_font(analysis, tmp_path, monkeypatch):
+    page = write_html_report(analysis, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html_report._FONT_PLACEHOLDER not in page
+    uris = re.findall(r'url\("(data:font/woff;base64,[A-Za-z0-9+/=]+)"\)', page)
+    assert len(uris) == html_report.FONT_PARTS and len(set(uris)) == len(uris)
+    # Rendering the page straight with those fonts (the "placeholders" are the URIs themselves)
+    # gives the same bytes as the placeholder swap.
+    monkeypatch.setattr(html_report, "_font_placeholder", lambda part: uris[part])
+    monkeypatch.setattr(html_report, "_font_data_uris", lambda _page, _font: uris)
+    again = write_html_report(analysis, tmp_path / "again.html").read_text(encoding="utf-8")
+    assert again == page
+
+
+def test_font_parts_split_the_characters_and_do_not_depend_on_processes(analysis, monkeypatch):
+    page = "学校公开课获奖" * 3 + "教研活动"
+    parts = html_report._font_data_uris(page, None)
+    monkeypatch.setattr("multiprocessing.get_start_method", lambda allow_none=False: "spawn")  # in process
+    assert html_report._font_data_uris(page, None) == parts
+
+
+def test_report_text_quoting_the_placeholder_is_left_alone(analysis, tmp_path):
+    quoted = html_report._font_placeholder(0)
+    page = write_html_report(analysis, tmp_path / "r.html", title="总结" + quoted).read_text(encoding="utf-8")
+    assert page.count(quoted) == 2  # <title> and <h1>, not the font
+    assert len(re.findall(r'url\("data:font/woff;base64,[A-Za-z0-9+/=]+"\)', page)) == html_report.FONT_PARTS
+
+
+def test_page_says_when_only_some_schools_have_a_word_cloud(analysis, pictures, tmp_path):
+    _charts, clouds = pictures
+    schools = [path for path in clouds if path.stem.startswith("school_")]
+    n_schools = analysis.reports["school"].map(html_report.group_label).nunique()
+    assert len(schools) == n_schools  # every school has a cloud: no note
+    page = write_html_report(analysis, tmp_path / "all.html", wordclouds=clouds, embed_font=False)
+    assert "学校词云只画了" not in page.read_text(encoding="utf-8")
+    fewer = [path for path in clouds if path not in schools[1:]]
+    page = write_html_report(analysis, tmp_path / "some.html", wordclouds=fewer, embed_font=False)
+    assert f"学校词云只画了报告最多的 1 所学校（共 {n_schools} 所）" in page.read_text(encoding="utf-8")

@@ -87,3 +87,27 @@ def test_names_that_clash_after_cleaning_get_distinct_files():
     used: set[str] = set()
     first, second = _file_name("school", "实验/小学", used), _file_name("school", "实验:小学", used)
     assert first == "school_实验_小学.png" and second.startswith("school_实验_小学_") and second != first
+
+
+@pytest.mark.parametrize(("width", "height", "scale"), [(400, 300, 2), (401, 300, 1), (240, 150, 3)])
+def test_cloud_laid_out_small_is_drawn_at_the_asked_size(analysis, width, height, scale):
+    font = find_cjk_font()
+    tokens = [token for token_list in analysis.tokens.values() for token in token_list]
+    cloud = render_wordcloud(_frequencies([tokens], font, 2), font_path=font, width=width, height=height,
+                             max_words=30, layout_scale=3)
+    assert cloud.scale == scale and (cloud.width, cloud.height) == (width // scale, height // scale)
+    assert cloud.to_image().size == (width, height)
+
+
+def test_worker_processes_draw_the_same_bytes(analysis, clouds, tmp_path):
+    in_workers = write_wordclouds(analysis, tmp_path, workers=2, **SMALL)  # 8 clouds: a pool of 2
+    assert [path.read_bytes() for path in in_workers] == [path.read_bytes() for path in clouds]
+
+
+def test_only_the_schools_with_most_reports_get_a_cloud(analysis, tmp_path):
+    reports = analysis.reports.copy()
+    reports.loc[reports["report_id"] == "c.txt#1", "school"] = "实验小学"  # 2 reports, the others 1
+    bigger = type(analysis)(**{**vars(analysis), "reports": reports})
+    paths = write_wordclouds(bigger, tmp_path, by=("school",), max_groups=2, **SMALL)
+    # 实验小学 has most reports; of the two left with one report, ties go by name: 城堡小学 < 实验/小学.
+    assert [path.name for path in paths] == ["school_城堡小学.png", "school_实验小学.png"]

@@ -2,17 +2,23 @@
 
 Every chart is drawn with the CJK font from :mod:`reportmine.viz.fonts` (Chinese titles and
 labels, no tofu) and saved without dates or random ids, so the same analysis gives
-byte-identical PNG and SVG files. A chart whose table is empty is skipped and logged.
+byte-identical PNG and SVG files. A chart whose table is empty is skipped and logged. Charts
+of many schools or topics keep the largest MAX_SCHOOLS schools or MAX_TOPICS topics and say so
+in their title. The small tables to plot are computed in the caller's process; the charts are
+drawn in worker processes when the platform forks them cheaply.
 """
 from __future__ import annotations
 
 import logging
 import math
 import re
+import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from reportmine.errors import InputError
@@ -37,6 +43,8 @@ METRIC_LABELS = {
 }
 
 MAX_SCHOOLS = 40  # more bars or heatmap rows than this are unreadable; the largest schools are kept
+MAX_TOPICS = 10  # lines in the topic chart (ten distinct colours); the topics of most weight are kept
+CELL_LABELS_MAX = 400  # heatmap cells up to which each cell shows its percentage
 
 # rcParams that make output reproducible: fixed SVG ids, text as paths (no font needed to view).
 _RC = {
@@ -72,45 +80,116 @@ def write_charts(
     *,
     font_path: Path | str | None = None,
     formats: Sequence[ChartFormat] = ("png", "svg"),
+    workers: int | None = None,
 ) -> list[Path]:
     """Draw every chart the analysis has data for into ``out_dir`` and return the files.
 
     Charts: ``metrics_by_school`` (grouped bars of metric sums per school), ``metrics_by_year``
     (one line panel per category), ``code_prevalence`` (school × code heatmap of the share of reports
-    with the code) and ``topic_trends`` (mean topic weight per year).
+    with the code) and ``topic_trends`` (mean topic weight per year). Charts of many schools or
+    topics show the largest ones and say so in their title.
+
+    The small tables to plot are computed here; each chart is then drawn on its own, in up to
+    ``workers`` processes (None = all cores, 1 = this process) where processes start by forking.
+    Every chart is drawn the same way either way, so the bytes do not depend on ``workers``.
     """
     bad = sorted(set(formats) - set(CHART_FORMATS))
     if bad:
         raise InputError(f"Unknown chart format {bad}; choose from {list(CHART_FORMATS)}.")
-    import matplotlib
-
-    from reportmine.viz.fonts import find_cjk_font, matplotlib_font
+    from reportmine.viz.fonts import find_cjk_font
 
     font = find_cjk_font(font_path)
     target = Path(out_dir)
-    written: list[Path] = []
-    # rc_context restores the caller's settings (a notebook's font, backend) afterwards.
-    with matplotlib.rc_context(_RC):
-        matplotlib_font(font)
-        for name, build in _CHART_BUILDERS:
-            figure = build(analysis)
-            if figure is None:
-                log.info("chart %s skipped: no data", name)
-                continue
-            written.extend(_save(figure, target / name, formats))
+    tasks = []
+    for name, data in _chart_data(analysis):
+        if data is None:
+            log.info("chart %s skipped: no data", name)
+            continue
+        tasks.append(_ChartTask(name, data, str(target / name), tuple(formats), str(font)))
+    if not tasks or not formats:
+        return []
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for paths, messages in _run_tasks(tasks, workers):
+        for category, message in messages:  # warnings raised in a worker reach the caller too
+            warnings.warn(message, category, stacklevel=2)
+        written.extend(Path(path) for path in paths)
     return written
 
 
-def _save(figure: Any, stem: Path, formats: Sequence[str]) -> list[Path]:
-    stem.parent.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class _ChartTask:
+    """One chart to draw (plain data, so it pickles to a worker process)."""
+
+    name: str
+    data: Any
+    stem: str
+    formats: tuple[str, ...]
+    font: str
+
+
+_Result = tuple[list[str], list[tuple[type[Warning], str]]]
+
+
+def _run_tasks(tasks: list[_ChartTask], workers: int | None) -> list[_Result]:
+    import multiprocessing
+    import os
+
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # macOS and Windows
+            workers = os.cpu_count() or 1
+    n_workers = min(max(1, workers), len(tasks))
+    # A forked worker starts with matplotlib loaded; a spawned one would spend longer importing
+    # it than drawing the charts takes.
+    if n_workers == 1 or multiprocessing.get_start_method(allow_none=False) != "fork":
+        return [_draw_task(task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Imported once here, before forking, rather than once in every worker (a quarter second each).
+    import matplotlib.colorbar  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
+    from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
+
+    # The heatmap first: it takes as long as the three others, so two workers end together.
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i].name != "code_prevalence", i))
+    results: list[Any] = [None] * len(tasks)
+    try:
+        executor = ProcessPoolExecutor(max_workers=n_workers)
+    except (OSError, ImportError):  # no process support here (e.g. no semaphores): draw in this process
+        return [_draw_task(task) for task in tasks]
+    with executor:
+        for index, result in zip(order, executor.map(_draw_task, [tasks[i] for i in order])):
+            results[index] = result
+    return results
+
+
+def _draw_task(task: _ChartTask) -> _Result:
+    import matplotlib
+
+    from reportmine.viz.fonts import matplotlib_font
+
     paths = []
-    for fmt in formats:
-        path = stem.with_suffix(f".{fmt}")
-        # Without these keys matplotlib writes its version and today's date into the file.
-        metadata = {"Software": None} if fmt == "png" else {"Date": None}
-        figure.savefig(path, format=fmt, metadata=metadata, facecolor="white")
-        paths.append(path)
-    return paths
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # rc_context restores the caller's settings (a notebook's font, backend) afterwards.
+        with matplotlib.rc_context(_RC):
+            matplotlib_font(task.font)
+            figure = _DRAWERS[task.name](task.data)
+            for fmt in task.formats:
+                paths.append(_save(figure, Path(task.stem).with_suffix(f".{fmt}"), fmt))
+                # The layout is done: later formats keep it instead of measuring every label again.
+                figure.set_layout_engine("none")
+    return [str(path) for path in paths], [(w.category, str(w.message)) for w in caught]
+
+
+def _save(figure: Any, path: Path, fmt: str) -> Path:
+    # Without these keys matplotlib writes its version and today's date into the file.
+    metadata = {"Software": None} if fmt == "png" else {"Date": None}
+    figure.savefig(path, format=fmt, metadata=metadata, facecolor="white")
+    return path
 
 
 def _new_figure(width: float, height: float) -> Any:
@@ -132,15 +211,25 @@ def _with_school_year(frame: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFram
     if len(reports) and "report_id" in reports.columns:
         meta = pd.DataFrame({
             "report_id": reports["report_id"].astype(str),
-            "school": reports.get("school", pd.Series([None] * len(reports))).map(group_label).to_numpy(),
-            "year": reports.get("year", pd.Series([None] * len(reports))).map(group_label).to_numpy(),
+            "school": _labels(reports["school"]) if "school" in reports.columns else UNKNOWN,
+            "year": _labels(reports["year"]) if "year" in reports.columns else UNKNOWN,
         }).drop_duplicates("report_id")
     keyed = frame.drop(columns=["school", "year"], errors="ignore").assign(
         report_id=frame["report_id"].astype(str))
     merged = keyed.merge(meta, on="report_id", how="left")
-    merged["school"] = merged["school"].map(group_label)
-    merged["year"] = merged["year"].map(group_label)
+    # Labels are final already; a report missing from `reports` has neither school nor year.
+    merged["school"] = merged["school"].fillna(UNKNOWN).astype(object)
+    merged["year"] = merged["year"].fillna(UNKNOWN).astype(object)
     return merged
+
+
+def _labels(values: pd.Series) -> np.ndarray:
+    """:func:`group_label` of every value, computed once per distinct value (tables have 100k rows)."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:  # unhashable cells (lists): label them one by one
+        return np.array([group_label(value) for value in values], dtype=object)
+    return np.array([group_label(value) for value in uniques], dtype=object)[codes]
 
 
 def _year_key(label: str) -> tuple[int, float, str]:
@@ -152,8 +241,9 @@ def _short(label: str, max_chars: int = 16) -> str:
     return label if len(label) <= max_chars else label[: max_chars - 1] + "…"
 
 
-def _cap_note(n_total: int, n_shown: int) -> str:
-    return f"（{n_total} 所学校中的 {n_shown} 所）" if n_shown < n_total else ""
+def _cap_note(n_total: int, n_shown: int, most: str) -> str:
+    """Title note of a chart showing only the schools with most `most` (报告, 指标)."""
+    return f"（{n_total} 所学校中{most}最多的 {n_shown} 所）" if n_shown < n_total else ""
 
 
 def _year_positions(years: list[str]) -> list[float]:
@@ -176,7 +266,7 @@ def _metric_sums(analysis: Any) -> pd.DataFrame:
     """Metric sums per (school, year) from compare_metrics, else summed from the metrics table."""
     compare = _table(analysis, "compare_metrics")
     if len(compare) and {"school", "year"} <= set(compare.columns):
-        frame = compare.assign(school=compare["school"].map(group_label), year=compare["year"].map(group_label))
+        frame = compare.assign(school=_labels(compare["school"]), year=_labels(compare["year"]))
         frame = frame[(frame["school"] != MARGIN) & (frame["year"] != MARGIN)]
         categories = [c for c in frame.columns
                       if c not in ("school", "year", "n_reports") and not str(c).endswith(_DERIVED_SUFFIXES)]
@@ -200,8 +290,8 @@ def _metric_columns(sums: pd.DataFrame) -> list[str]:
     return [c for c in METRIC_LABELS if c in sums.columns] + others
 
 
-def _metrics_by_school(analysis: Any) -> Any:
-    sums = _metric_sums(analysis)
+def _school_totals(sums: pd.DataFrame) -> pd.DataFrame | None:
+    """Metric sums per school (all years), the MAX_SCHOOLS schools with most metrics, in plot order."""
     categories = _metric_columns(sums)
     if not len(sums) or not categories:
         return None
@@ -211,41 +301,51 @@ def _metrics_by_school(analysis: Any) -> Any:
         log.info("metrics_by_school: showing the %d schools with most metrics of %d", MAX_SCHOOLS, len(per_school))
         largest = per_school.sum(axis=1).sort_values(ascending=False, kind="stable").index
         per_school = per_school.loc[largest[:MAX_SCHOOLS]]
-    schools = sorted(per_school.index, key=_school_key, reverse=True)  # first school at the top
+    per_school = per_school.loc[sorted(per_school.index, key=_school_key, reverse=True)]  # first school at the top
+    per_school.attrs["n_schools"] = n_schools  # before the cap, for the chart title
+    return per_school
+
+
+def _metrics_by_school(per_school: pd.DataFrame) -> Any:
+    schools, categories = list(per_school.index), list(per_school.columns)
     figure = _new_figure(8, max(3.5, 1.5 + 0.25 * len(schools) * len(categories) ** 0.5))
     axes = figure.add_subplot()
     bar_height = 0.8 / len(categories)
     for index, category in enumerate(categories):
         # First category on top of each group, as in the legend.
         positions = [row + ((len(categories) - 1) / 2 - index) * bar_height for row in range(len(schools))]
-        axes.barh(positions, per_school.loc[schools, category], height=bar_height,
+        axes.barh(positions, per_school[category], height=bar_height,
                   label=METRIC_LABELS.get(category, category))
     axes.set_yticks(range(len(schools)), [_short(school) for school in schools])
     axes.set_ylim(-0.6, len(schools) - 0.4)
     axes.set_xlabel("数量（各年合计）")
     axes.set_ylabel("学校")
-    axes.set_title("各校公开课、获奖与教研活动" + _cap_note(n_schools, len(schools)))
+    axes.set_title("各校公开课、获奖与教研活动" + _cap_note(per_school.attrs.get("n_schools", len(schools)), len(schools), "指标"))
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never hides a bar
     return figure
 
 
-def _metrics_by_year(analysis: Any) -> Any:
-    sums = _metric_sums(analysis)
+def _year_totals(sums: pd.DataFrame) -> pd.DataFrame | None:
+    """Metric sums per known year (all schools), years in order."""
     categories = _metric_columns(sums)
     known = sums[sums["year"] != UNKNOWN] if len(sums) else sums
     if not len(known) or not categories:
         return None
     per_year = known.groupby("year")[categories].sum()
-    years = sorted(per_year.index, key=_year_key)
+    return per_year.loc[sorted(per_year.index, key=_year_key)]
+
+
+def _metrics_by_year(per_year: pd.DataFrame) -> Any:
     from matplotlib.ticker import MaxNLocator
 
+    years, categories = list(per_year.index), list(per_year.columns)
     # One panel per category with its own y scale: awards (a few) would vanish next to
     # research activities (hundreds) on a shared axis.
     figure = _new_figure(max(6.0, 3.2 * len(categories)), 3.8)
     panels = figure.subplots(1, len(categories), squeeze=False)[0]
     positions = _year_positions(years)
     for index, (axes, category) in enumerate(zip(panels, categories)):
-        values = per_year.loc[years, category]
+        values = per_year[category]
         axes.plot(positions, values, marker="o", color=f"C{index % 10}")
         axes.set_xticks(positions, years, rotation=45 if len(years) > 6 else 0)
         axes.set_ylim(0, max(1.0, float(values.max()) * 1.08))  # an all-zero series still gets 0…1
@@ -280,24 +380,21 @@ def _code_shares(analysis: Any) -> pd.DataFrame:
     return ordered
 
 
-def _code_prevalence(analysis: Any) -> Any:
-    shares = _code_shares(analysis)
-    if shares.empty:
-        return None
+def _code_prevalence(shares: pd.DataFrame) -> Any:
     n_schools, n_codes = shares.shape
     figure = _new_figure(min(16, 3 + 0.55 * n_codes), 2 + 0.4 * n_schools)
     axes = figure.add_subplot()
     image = axes.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     axes.set_xticks(range(n_codes), [_short(str(code)) for code in shares.columns], rotation=45, ha="right")
     axes.set_yticks(range(n_schools), [_short(school) for school in shares.index])
-    if n_schools * n_codes <= 400:  # numbers in the cells only while they stay legible
+    if n_schools * n_codes <= CELL_LABELS_MAX:  # numbers in the cells only while they stay legible
         for (row, col), share in pd.DataFrame(shares.to_numpy()).stack().items():
             axes.text(col, row, f"{share:.0%}", ha="center", va="center", fontsize=7,
                       color="white" if share > 0.6 else "black")
     figure.colorbar(image, ax=axes, label="含该代码的报告比例")
     axes.set_xlabel("代码")
     axes.set_ylabel("学校")
-    axes.set_title("各校编码出现比例" + _cap_note(shares.attrs.get("n_schools", n_schools), n_schools))
+    axes.set_title("各校编码出现比例" + _cap_note(shares.attrs.get("n_schools", n_schools), n_schools, "报告"))
     return figure
 
 
@@ -311,7 +408,9 @@ def _topic_means(analysis: Any) -> pd.DataFrame:
     if not len(weights):
         return pd.DataFrame()
     labels = _topic_labels(_table(analysis, "topics"))
-    weights = weights.assign(topic=weights["topic_id"].map(lambda t: labels.get(str(t), f"主题{t}")),
+    topic_ids = weights["topic_id"]
+    names = {t: labels.get(str(t), f"主题{t}") for t in topic_ids.unique()}  # once per topic, not per row
+    weights = weights.assign(topic=topic_ids.map(names),
                              weight=pd.to_numeric(weights["weight"], errors="coerce").fillna(0))
     # Dividing by every report of the year (not only rows present) keeps sparse doc_topics right.
     reports_per_year = _with_school_year(reports[["report_id"]], reports).groupby("year")["report_id"].nunique()
@@ -327,11 +426,25 @@ def _topic_labels(topics: pd.DataFrame) -> dict[str, str]:
     return {str(t): _short(f"{t}: {group_label(name)}", 24) for t, name in zip(topics["topic_id"], names)}
 
 
-def _topic_trends(analysis: Any) -> Any:
-    means = _topic_means(analysis)
+def _top_topics(means: pd.DataFrame) -> pd.DataFrame | None:
+    """The MAX_TOPICS topics of most mean weight over the years (in topic order); None if empty.
+
+    Thirty lines in one chart cannot be told apart, and their legend overflows the figure.
+    """
     if means.empty:
         return None
-    figure = _new_figure(9, 4.5)
+    n_topics = len(means.columns)
+    if n_topics > MAX_TOPICS:
+        log.info("topic_trends: showing the %d topics of most weight of %d", MAX_TOPICS, n_topics)
+        strongest = set(means.mean(axis=0).sort_values(ascending=False, kind="stable").index[:MAX_TOPICS])
+        means = means[[topic for topic in means.columns if topic in strongest]]
+    means = means.copy()
+    means.attrs["n_topics"] = n_topics
+    return means
+
+
+def _topic_trends(means: pd.DataFrame) -> Any:
+    figure = _new_figure(9, max(4.5, 1.5 + 0.22 * len(means.columns)))
     axes = figure.add_subplot()
     colors = [f"C{i % 10}" for i in range(len(means.columns))]
     styles = ["-", "--", ":", "-."]
@@ -342,14 +455,29 @@ def _topic_trends(analysis: Any) -> Any:
     axes.set_xlabel("年份")
     axes.set_xticks(positions, list(means.index))
     axes.set_ylabel("平均主题权重")
-    axes.set_title("主题随年份的变化")
+    n_topics = means.attrs.get("n_topics", len(means.columns))
+    note = f"（{n_topics} 个主题中平均权重最高的 {len(means.columns)} 个）" if len(means.columns) < n_topics else ""
+    axes.set_title("主题随年份的变化" + note)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     return figure
 
 
-_CHART_BUILDERS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-    ("metrics_by_school", _metrics_by_school),
-    ("metrics_by_year", _metrics_by_year),
-    ("code_prevalence", _code_prevalence),
-    ("topic_trends", _topic_trends),
-)
+def _chart_data(analysis: Any) -> list[tuple[str, pd.DataFrame | None]]:
+    """(chart name, the small table it plots or None when there is nothing to plot), in output order."""
+    sums = _metric_sums(analysis)
+    shares = _code_shares(analysis)
+    return [
+        ("metrics_by_school", _school_totals(sums)),
+        ("metrics_by_year", _year_totals(sums)),
+        ("code_prevalence", None if shares.empty else shares),
+        ("topic_trends", _top_topics(_topic_means(analysis))),
+    ]
+
+
+# How each chart draws its table (looked up by name in worker processes).
+_DRAWERS: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "metrics_by_school": _metrics_by_school,
+    "metrics_by_year": _metrics_by_year,
+    "code_prevalence": _code_prevalence,
+    "topic_trends": _topic_trends,
+}

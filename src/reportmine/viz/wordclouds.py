@@ -6,6 +6,7 @@ PNG files carry no timestamp, so the same tokens give byte-identical images.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 import tempfile
@@ -31,6 +32,9 @@ _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
 # A token worth drawing holds at least one letter, digit or CJK character (not only punctuation).
 _WORDLIKE = re.compile(r"\w")
 
+LAYOUT_SCALE = 2  # words are placed on a canvas this many times smaller (see render_wordcloud)
+PALETTE_COLORS = 64  # colours of the saved PNG
+
 
 def write_wordclouds(
     analysis: Any,
@@ -38,11 +42,11 @@ def write_wordclouds(
     *,
     by: Sequence[Grouping] = ("corpus", "school", "year"),
     font_path: Path | str | None = None,
-    max_words: int = 120,
-    width: int = 800,
-    height: int = 500,
+    max_words: int = 80,
+    width: int = 640,
+    height: int = 400,
     min_chars: int = 2,
-    max_groups: int = 40,
+    max_groups: int = 20,
     workers: int | None = None,
 ) -> list[Path]:
     """Write one word-cloud PNG per group under ``out_dir/wordclouds/`` and return their paths.
@@ -55,7 +59,10 @@ def write_wordclouds(
         min_chars: shorter tokens are left out (single characters are mostly noise).
         workers: processes drawing clouds in parallel (None = all cores, 1 = this process).
         max_groups: per grouping, only the groups with most reports get a cloud (ties by name),
-            so a national corpus with thousands of schools does not draw thousands of pictures.
+            so a national corpus with thousands of schools does not draw thousands of pictures
+            (each cloud costs about 0.1 s of CPU).
+        width, height: size of each PNG in pixels; the HTML report shows clouds at most 520
+            pixels wide.
 
     Returns:
         Paths of the files written, corpus first, then years and schools, each in sorted order.
@@ -75,6 +82,9 @@ def write_wordclouds(
             continue
         for group, report_ids in _largest_groups(_groups(analysis.reports, grouping, tokens), max_groups, grouping):
             frequencies = _frequencies((tokens.get(rid, []) for rid in report_ids), font, min_chars)
+            # WordCloud draws the max_words most frequent words and nothing else: the rest
+            # would only be pickled to a worker and sorted there for nothing.
+            frequencies = dict(itertools.islice(frequencies.items(), max_words))
             if not frequencies:
                 log.info("word cloud %s=%s skipped: no tokens", grouping, group)
                 continue
@@ -97,7 +107,7 @@ def _largest_groups(groups: list[tuple[str, list[str]]], max_groups: int, groupi
 def _drawing_font(font: Path, jobs: list[tuple[dict[str, int], Path]], max_words: int, scratch: Path) -> Path:
     """A copy of `font` holding only the characters to draw: Pillow reloads the font for every
     size it tries, and a 16 MB CJK font makes that a third of the drawing time."""
-    characters = {char for frequencies, _ in jobs for word in list(frequencies)[:max_words] for char in word}
+    characters = {char for frequencies, _ in jobs for word in itertools.islice(frequencies, max_words) for char in word}
     if not characters:
         return font
     subset = scratch / f"cloud-font{font.suffix.lower() if font.suffix.lower() in ('.otf', '.ttf') else '.otf'}"
@@ -127,19 +137,31 @@ def render_wordcloud(
     frequencies: Mapping[str, float],
     *,
     font_path: Path | str,
-    max_words: int = 120,
-    width: int = 800,
-    height: int = 500,
+    max_words: int = 80,
+    width: int = 640,
+    height: int = 400,
+    layout_scale: int = LAYOUT_SCALE,
 ) -> Any:
-    """Lay out a ``wordcloud.WordCloud`` from word frequencies (seeded, white background)."""
+    """Lay out a ``wordcloud.WordCloud`` from word frequencies (seeded, white background).
+
+    The words are placed on a canvas ``layout_scale`` times smaller than ``width`` × ``height``
+    and drawn at full size (``to_image()`` is ``width`` × ``height``): placing is the costly part
+    and grows with the canvas area, so a scale of 2 lays out four times faster; the words stay
+    sharp, only the gaps between them are a little coarser. The largest scale up to
+    ``layout_scale`` that divides both sides is used, so the picture always has exactly the
+    size asked for.
+    """
     try:
         from wordcloud import WordCloud
     except ImportError as exc:  # pragma: no cover - wordcloud is a declared dependency
         raise ReportmineError("Word clouds need the wordcloud package: pip install wordcloud") from exc
+    scale = next(s for s in range(max(1, layout_scale), 0, -1) if width % s == 0 and height % s == 0)
+    width, height = width // scale, height // scale
     cloud = WordCloud(
         font_path=str(font_path),
         width=width,
         height=height,
+        scale=scale,
         max_words=max_words,
         background_color="white",
         collocations=False,
@@ -171,9 +193,12 @@ def _groups(reports: Any, grouping: str, tokens: Mapping[str, list[str]]) -> lis
 
 
 def _frequencies(token_lists: Iterable[list[str]], font: Path, min_chars: int) -> dict[str, int]:
-    counts: Counter[str] = Counter()
+    raw: Counter[str] = Counter()
     for token_list in token_lists:
-        counts.update(t.strip() for t in token_list)
+        raw.update(token_list)  # a list goes through Counter's C loop
+    counts: Counter[str] = Counter()
+    for word, n in raw.items():  # " 教研" and "教研" are one word
+        counts[word.strip()] += n
     # Words with a character the font lacks would be drawn as boxes: leave them out.
     undrawable = missing_glyphs(font, "".join(counts))
     drawable = {
@@ -192,19 +217,21 @@ def _file_name(grouping: str, group: str, used_names: set[str]) -> str:
     return f"{stem}.png"
 
 
-def _median_cut() -> Any:
+def _fast_octree() -> Any:
     from PIL import Image
 
-    return Image.Quantize.MEDIANCUT
+    return Image.Quantize.FASTOCTREE
 
 
 def _draw(frequencies: Mapping[str, int], path: Path, *, font: Path, max_words: int,
           width: int, height: int) -> None:
     cloud = render_wordcloud(frequencies, font_path=font, max_words=max_words, width=width, height=height)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A 128-colour palette looks the same (few flat colours on white) at a third of the size,
-    # which matters once dozens of clouds are embedded in the HTML report. Median cut is
-    # deterministic, and Pillow writes no date or version chunk.
-    image = cloud.to_image().quantize(colors=128, method=_median_cut())
-    image.save(path, format="PNG", optimize=True)
+    # A 64-colour palette looks the same (few flat colours and their anti-aliased edges on
+    # white) at a third of the size, which matters once dozens of clouds are embedded in the
+    # HTML report. Fast octree is deterministic and ten times quicker than median cut; zlib's
+    # default level gives files within 10% of `optimize=True` at a tenth of its time. Pillow
+    # writes no date or version chunk.
+    image = cloud.to_image().quantize(colors=PALETTE_COLORS, method=_fast_octree())
+    image.save(path, format="PNG", compress_level=6)
     log.debug("word cloud written: %s", path)
