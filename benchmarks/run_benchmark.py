@@ -48,7 +48,7 @@ class PeakMemory:
     is kept too.
     """
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
         self.peak_bytes = 0
         self.peak_main_rss = 0
         self._process = psutil.Process(pid)
