@@ -4,6 +4,8 @@ Each synthetic report keeps a bundled report's title and outline and takes about
 paragraphs from other bundled reports, with the school renamed and the year shifted, so the
 pipeline sees realistic text in realistic variety; every 50th report is a straight copy of an
 earlier one under another school's name (template reuse for the near-duplicate stage).
+A `metadata.csv` (path, school, year) is written beside the reports, as a researcher would
+keep one, so school × year tables, charts and word clouds see the 997 schools and 8 years.
 Deterministic: the same arguments give the same files.
 
     python benchmarks/make_corpus.py /tmp/synth --reports 1000
@@ -12,6 +14,7 @@ Deterministic: the same arguments give the same files.
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import re
 import sys
@@ -60,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_bytes = int(args.megabytes * 1_000_000) if args.megabytes else None
     written_bytes = 0
     index = 0
+    metadata: list[tuple[str, str, str]] = []
     while (args.reports is None or index < args.reports) and (limit_bytes is None or written_bytes < limit_bytes):
         if index % 50 == 49:
             text = _SCHOOL.sub(f"第{index % 997 + 1}实验小学", written[rng.randrange(len(written))])
@@ -71,8 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         target.write_bytes(data)
+        metadata.append((target.relative_to(args.out).as_posix(), f"第{index % 997 + 1}实验小学", str(2016 + index % 8)))
         written_bytes += len(data)
         index += 1
+    with (args.out / "metadata.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "school", "year"])
+        writer.writerows(metadata)
     print(f"wrote {index} reports, {written_bytes / 1e6:.1f} MB to {args.out}")
     return 0
 
