@@ -11,6 +11,7 @@ import pandas as pd
 
 from reportmine.memory import release_memory
 from reportmine.parallel import announce, run_side_by_side
+from reportmine.tables import compact_table
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def run_corpus_stages(
             for report_id in reports["report_id"]:
                 text = texts.get(report_id, "")
                 code_counts.append((report_id, len(text), codebook.code_text(text, book)))
-        out["codes"] = codebook.codes_frame(code_counts)
+        out["codes"] = compact_table("codes", codebook.codes_frame(code_counts))
     # Topics, keywords and near-duplicates need only the stores and the reports table: they run
     # side by side (one process each) unless the corpus is so large that their working memory
     # together would matter more than the time saved.
@@ -71,8 +72,9 @@ def run_corpus_stages(
     results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1, after_each=release_memory)
     for name, (_, seconds) in results.items():
         timings[name] = timings.get(name, 0.0) + seconds
-    out["topics"], out["doc_topics"] = results["topics"][0]
-    out["keywords"] = results["keywords"][0]
+    out["topics"], doc_topics = results["topics"][0]
+    out["doc_topics"] = compact_table("doc_topics", doc_topics)
+    out["keywords"] = compact_table("keywords", results["keywords"][0])
     out["near_duplicates"] = results["near_duplicates"][0]
     with _timed(timings, "compare"):
         out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])

@@ -40,12 +40,24 @@ def neutralize_cell(value: Any) -> Any:
     return value
 
 
+def is_text_column(series: pd.Series) -> bool:
+    """True for columns that may hold text: object, string and categorical (text codes) dtypes."""
+    return (
+        series.dtype == object
+        or pd.api.types.is_string_dtype(series)
+        or isinstance(series.dtype, pd.CategoricalDtype)
+    )
+
+
 def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of `frame` whose text cells cannot become spreadsheet formulas."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralize_cell)
+        if is_text_column(safe[column]):
+            values = safe[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype(object)
+            safe[column] = values.map(neutralize_cell)
     return safe
 
 
@@ -205,7 +217,7 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame:
         return pd.read_parquet(parquet_path)
     frame = pd.read_csv(out_dir / f"{name}.csv", encoding="utf-8-sig")
     for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+        if is_text_column(frame[column]):  # a CSV read back holds no categoricals
             frame[column] = frame[column].map(restore_cell)
     return frame
 
@@ -222,7 +234,7 @@ def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
 def _xlsx_ready(frame: pd.DataFrame) -> pd.DataFrame:
     ready = neutralize_frame(_parquet_ready(frame))
     for column in ready.columns:
-        if ready[column].dtype == object or pd.api.types.is_string_dtype(ready[column]):
+        if is_text_column(ready[column]):
             ready[column] = ready[column].map(_truncate_cell)
     return ready
 
