@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -196,7 +197,26 @@ def tokenize(
     if segmenter is None:
         segmenter = _default_segmenter() if backend is None else get_segmenter(backend)
     words = segmenter.cut(_fold(text) if fold else text)
-    return [word for word in words if _WORD_CHAR.search(word)]
+    is_word = _verdicts(_IS_WORD, words, lambda word: _WORD_CHAR.search(word) is not None)
+    return [word for word in words if is_word[word]]
+
+
+# Verdicts per distinct token, shared by all reports of a process: the vocabulary of a corpus is
+# small next to its token count, so each word is tested once instead of at every occurrence.
+_VERDICTS_MAX = 500_000  # a memo is emptied when it reaches this many words (bounded memory)
+_IS_WORD: dict[str, bool] = {}
+_IS_CONTENT: dict[frozenset[str], dict[str, bool]] = {}  # per stop-word set
+
+
+def _verdicts(memo: dict[str, bool], tokens: list[str], test: Callable[[str], bool]) -> dict[str, bool]:
+    """Return `memo` after adding `test(token)` for the tokens it does not know yet."""
+    unknown = set(tokens).difference(memo)
+    if len(memo) + len(unknown) > _VERDICTS_MAX:
+        memo.clear()
+        unknown = set(tokens)
+    for token in unknown:
+        memo[token] = test(token)
+    return memo
 
 
 @lru_cache(maxsize=8)
@@ -215,11 +235,18 @@ def load_stopwords(extra: Path | None = None) -> frozenset[str]:
 def content_tokens(tokens: list[str], *, stopwords: frozenset[str] | set[str] | None = None) -> list[str]:
     """Return `tokens` without stop words, single characters and numbers (the theme-bearing words)."""
     stop = load_stopwords() if stopwords is None else stopwords
-    return [
-        token
-        for token in tokens
-        if len(token) > 1 and token not in stop and not _NUMBER.match(token) and _WORD_CHAR.search(token)
-    ]
+
+    def is_content(token: str) -> bool:
+        return len(token) > 1 and token not in stop and not _NUMBER.match(token) and _WORD_CHAR.search(token) is not None
+
+    if isinstance(stop, frozenset):  # hashable and immutable: its verdicts can be remembered
+        if stop not in _IS_CONTENT:
+            if len(_IS_CONTENT) >= 8:
+                _IS_CONTENT.clear()
+            _IS_CONTENT[stop] = {}
+        keep = _verdicts(_IS_CONTENT[stop], tokens, is_content)
+        return [token for token in tokens if keep[token]]
+    return [token for token in tokens if is_content(token)]
 
 
 def dictionary_words(*, user_dict: Path | None = None) -> list[str]:
