@@ -75,9 +75,12 @@ def _clause_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]])
         facts = award_facts(view, clause, triggers)
         if facts:
             return facts
-    if _compares(view, clause) or _in_task_quota(view, clause):
+    facts = count_facts(view, clause, triggers)
+    # Most clauses count nothing: the comparison and task-quota vetoes are only asked when they
+    # would drop something (all three are pure, so the order does not change the result).
+    if facts and (_compares(view, clause) or _in_task_quota(view, clause)):
         return []
-    return count_facts(view, clause, triggers)
+    return facts
 
 
 def _compares(view: ReportView, clause: Span) -> bool:
