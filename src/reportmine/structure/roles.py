@@ -56,6 +56,8 @@ def heading_role(title: str) -> str | None:
     best: tuple[int, int, str] | None = None  # (position, -cue length, role)
     for role, words in _CUES.heading.items():
         for word in words:
+            if word not in title:  # most cues are absent: skip the call
+                continue
             position = _cue_position(title, word, role)
             if position >= 0 and (best is None or (position, -len(word)) < best[:2]):
                 best = (position, -len(word), role)
