@@ -372,14 +372,12 @@ def _build_sections(accepted: list[_Candidate], text: str) -> list[Section]:
     # Markers and titles were found in the folded text; show them as written.
     sections: list[Section] = []
     counters: dict[str | None, int] = {}
+    ends = _section_ends(accepted, len(text))
     for index, candidate in enumerate(accepted):
         parent_id = sections[candidate.parent].section_id if candidate.parent is not None else None
         counters[parent_id] = counters.get(parent_id, 0) + 1
         section_id = f"{parent_id}.{counters[parent_id]}" if parent_id else str(counters[parent_id])
-        end = next(
-            (later.start for later in accepted[index + 1:] if later.depth <= candidate.depth),
-            len(text),
-        )
+        end = ends[index]
         sections.append(
             Section(
                 section_id=section_id,
@@ -393,3 +391,19 @@ def _build_sections(accepted: list[_Candidate], text: str) -> list[Section]:
             )
         )
     return sections
+
+
+def _section_ends(accepted: list[_Candidate], text_end: int) -> list[int]:
+    """Where each section ends: at the next heading of the same or a higher level (smaller or equal
+    depth), else at the end of the text. One backward pass with a stack of the headings still
+    open to the right (looking ahead from every heading was quadratic on long reports)."""
+    ends = [text_end] * len(accepted)
+    following: list[_Candidate] = []  # later headings, depths strictly increasing from the top
+    for index in range(len(accepted) - 1, -1, -1):
+        candidate = accepted[index]
+        while following and following[-1].depth > candidate.depth:
+            following.pop()
+        if following:
+            ends[index] = following[-1].start
+        following.append(candidate)
+    return ends
