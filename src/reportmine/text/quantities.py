@@ -67,9 +67,8 @@ def find_quantities(text: str, *, start: int = 0, end: int | None = None) -> lis
         # The pattern has no lookahead past its end, so equal matched strings split into equal
         # groups and give equal quantities: "一次", "3节" are parsed once per process.
         key = match.group()
-        if key in memo:
-            quantity = memo[key]
-        else:
+        quantity = memo.get(key, _UNSEEN)  # one lookup: safe if another thread empties the memo
+        if quantity is _UNSEEN:
             quantity = _quantity_of(match)
             if len(memo) >= _QUANTITY_MEMO_MAX:
                 memo.clear()
@@ -80,6 +79,7 @@ def find_quantities(text: str, *, start: int = 0, end: int | None = None) -> lis
 
 
 _QUANTITY_MEMO: dict[str, Quantity | None] = {}  # matched text → its quantity (Quantity is frozen)
+_UNSEEN = object()
 _QUANTITY_MEMO_MAX = 100_000
 
 

@@ -199,7 +199,10 @@ def tokenize(
         segmenter = _default_segmenter() if backend is None else get_segmenter(backend)
     words = segmenter.cut(_fold(text) if fold else text)
     is_word = _verdicts(_IS_WORD, words, lambda word: _WORD_CHAR.search(word) is not None)
-    return list(compress(words, map(is_word.__getitem__, words)))  # a filter run in C
+    try:
+        return list(compress(words, map(is_word.__getitem__, words)))  # a filter run in C
+    except KeyError:  # another thread emptied the shared memo meanwhile
+        return [word for word in words if _WORD_CHAR.search(word)]
 
 
 # Verdicts per distinct token, shared by all reports of a process: the vocabulary of a corpus is
@@ -241,12 +244,16 @@ def content_tokens(tokens: list[str], *, stopwords: frozenset[str] | set[str] | 
         return len(token) > 1 and token not in stop and not _NUMBER.match(token) and _WORD_CHAR.search(token) is not None
 
     if isinstance(stop, frozenset):  # hashable and immutable: its verdicts can be remembered
-        if stop not in _IS_CONTENT:
+        memo = _IS_CONTENT.get(stop)
+        if memo is None:
             if len(_IS_CONTENT) >= 8:
                 _IS_CONTENT.clear()
-            _IS_CONTENT[stop] = {}
-        keep = _verdicts(_IS_CONTENT[stop], tokens, is_content)
-        return list(compress(tokens, map(keep.__getitem__, tokens)))
+            memo = _IS_CONTENT.setdefault(stop, {})
+        keep = _verdicts(memo, tokens, is_content)
+        try:
+            return list(compress(tokens, map(keep.__getitem__, tokens)))
+        except KeyError:  # another thread emptied the shared memo meanwhile
+            pass
     return [token for token in tokens if is_content(token)]
 
 
