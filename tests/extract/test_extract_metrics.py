@@ -232,3 +232,29 @@ def test_seed_002(seed_002_metrics: list[Metric], evidence_part: str, attributes
 @pytest.mark.parametrize("rule", ["每课至少有一次", "每生每课", "每周至少有一次个别辅导", "半小时", "2014年"])
 def test_seed_002_holds_out_non_metrics(seed_002_metrics: list[Metric], rule: str) -> None:
     assert not [m for m in seed_002_metrics if rule in m.evidence]
+
+
+def test_innermost_sections_sweep_equals_asking_every_section():
+    # Each metric gets the deepest section holding its start (the later one on equal depth);
+    # the sweep must give what checking every section for every metric gives.
+    import random
+
+    from reportmine.extract.metrics import _innermost_sections
+    from reportmine.models import Section
+
+    def brute_force(sections, position):
+        inner = None
+        for section in sections:
+            if section.start <= position < section.end and (inner is None or section.depth >= inner.depth):
+                inner = section
+        return inner.section_id if inner else None
+
+    rng = random.Random(5)
+    for _ in range(500):
+        sections = []
+        for number in range(rng.randint(0, 12)):
+            start = rng.randint(0, 50)
+            sections.append(Section(section_id=str(number), parent_id=None, depth=rng.randint(1, 3), marker="",
+                                    title="", start=start, end=start + rng.randint(0, 30)))
+        positions = [rng.randint(-2, 85) for _ in range(rng.randint(0, 15))]
+        assert _innermost_sections(sections, positions) == [brute_force(sections, p) for p in positions]

@@ -176,3 +176,25 @@ def test_award_attributes(text: str, expected: list[dict[str, Any]]) -> None:
 def test_evidence_is_the_text_at_the_offsets(text: str) -> None:
     metrics = extract_metrics(text)
     assert metrics and all(text[m.start:m.end] == m.evidence for m in metrics)
+
+
+@pytest.mark.parametrize("context", ["{}", "(?:{})组", "(?:{})(?:活动|组)", "开展(?:{})+", "(?:{}){{2}}$"])
+def test_word_alternation_matches_like_the_flat_longest_first_one(context):
+    # cues.alternation builds a prefix tree; it must match exactly like "|".join(longest first),
+    # also when the surrounding pattern backtracks into it.
+    import random
+    import re
+
+    from reportmine.extract.cues import alternation
+
+    def flat(words):
+        return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+    rng = random.Random(7)
+    alphabet = "教研组活动开展公课"
+    for _ in range(300):
+        words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 8))}
+        text = "".join(rng.choice(alphabet + "。") for _ in range(80))
+        expected = re.compile(context.format(flat(words)))
+        tree = re.compile(context.format(alternation(words)))
+        assert [m.span() for m in tree.finditer(text)] == [m.span() for m in expected.finditer(text)]

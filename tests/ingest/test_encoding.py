@@ -103,3 +103,19 @@ def test_a_few_damaged_bytes_do_not_lose_the_file(seed_000, codec, name):
     assert detected == name
     assert 1 <= decoded.count("\ufffd") <= 3
     assert "二、形式多样，讲求实效" in decoded and decoded.endswith("使我校教学质量稳步提高。\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["学校工作总结", "Grüße aus Köln", "ab\u3000\u2000 ｘ學", "", "x" * 30_000 + "中", "Ѧу" * 50],
+)
+def test_plausibility_counts_match_the_regex_definition(text):
+    # The vectorised counts must equal the documented definition: non-ASCII, non-space
+    # characters among the first _SCORE_SAMPLE, and the share of them that are common.
+    from reportmine.ingest import encoding
+
+    candidates = encoding._NON_ASCII.findall(text, 0, encoding._SCORE_SAMPLE)
+    common = encoding._common_chars()
+    assert encoding._non_ascii_count(text) == len(candidates)
+    expected = sum(ch in common for ch in candidates) / len(candidates) if candidates else 1.0
+    assert encoding._cjk_score(text) == expected

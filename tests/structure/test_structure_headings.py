@@ -236,3 +236,22 @@ def test_sections_of_all_seeds_hold_consistent_offsets(
 def test_short_lines_in_a_row_are_not_headings() -> None:
     text = TITLE + "一、目标\n我们的目标是：\n学习一点理论\n思考一点问题\n实践一点技能\n二、做法\n正文。"
     assert [s.title for s in parse_sections(text)] == ["目标", "做法"]
+
+
+def test_section_ends_equal_the_next_heading_of_the_same_or_higher_level():
+    # _section_ends (one backward pass) must equal looking ahead from every heading.
+    import random
+    from types import SimpleNamespace
+
+    from reportmine.structure.headings import _section_ends
+
+    rng = random.Random(1)
+    for _ in range(500):
+        accepted, position = [], 0
+        for _ in range(rng.randint(0, 15)):
+            position += rng.randint(1, 9)
+            accepted.append(SimpleNamespace(start=position, depth=rng.randint(1, 4)))
+        text_end = position + 10
+        expected = [next((later.start for later in accepted[index + 1:] if later.depth <= candidate.depth), text_end)
+                    for index, candidate in enumerate(accepted)]
+        assert _section_ends(accepted, text_end) == expected

@@ -138,3 +138,40 @@ def test_fold_keeps_length_on_a_whole_report(seeds_dir):
     # offsets found in the folded text point at the original characters
     start = folded.index("公开教学")
     assert traditional[start : start + 4] == "公開教學"
+
+
+def test_vectorized_fold_table_equals_per_character_fold():
+    # The lookup array behind long texts is built with one batched OpenCC call: it must give
+    # exactly what the per-character rule (`_fold_char`) gives, for every BMP character.
+    from reportmine.text.normalize import _bmp_fold_array, _fold_char
+
+    table = _bmp_fold_array()
+    mismatches = [
+        hex(code)
+        for code in range(0x80, 0x10000)
+        if not 0xD800 <= code < 0xE000 and chr(table[code]) != _fold_char(chr(code))
+    ]
+    assert mismatches == []
+    assert all(table[code] == code for code in range(0x80))
+    assert int((table == ord("\n")).sum()) == 1  # only "\n" folds to a newline: lines stay lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "開展公開課１６節，" * 20,  # long: the vectorized path
+        "學" * 200 + "\U00020000" + "學",  # an astral character: the str.translate path
+        "學" * 200 + "\ud800",  # a lone surrogate cannot be encoded: the str.translate path
+    ],
+)
+def test_long_and_exotic_texts_fold_like_short_ones(text):
+    from reportmine.text.normalize import _fold_table
+
+    if "\ud800" in text:
+        with pytest.raises(Exception):
+            text.translate(_fold_table())
+        with pytest.raises(Exception):
+            fold_for_matching(text)
+        return
+    assert fold_for_matching(text) == text.translate(_fold_table())
+    assert fold_for_matching(text[:50] + text[50:]) == "".join(fold_for_matching(ch) for ch in text)

@@ -157,3 +157,18 @@ def test_backends_agree_on_the_seeds(seed_texts: list[str], jieba_segmenter, rji
             tokenize(text, segmenter=rjieba_segmenter)
         )
     assert shared / total >= 0.995
+
+
+def test_token_filters_give_the_same_result_with_and_without_their_memo(monkeypatch):
+    # tokenize/content_tokens remember their verdict per distinct word; a full memo is emptied.
+    from reportmine.text import segment
+
+    words = ["小班化", "教育", "，", "2020", "的", "校本研修", "第一", "教育", "  "]
+    stop = segment.load_stopwords()
+    expected = [w for w in words if len(w) > 1 and w not in stop and not segment._NUMBER.match(w)
+                and segment._WORD_CHAR.search(w)]
+    assert content_tokens(words, stopwords=stop) == expected
+    assert content_tokens(words, stopwords=set(stop)) == expected  # a plain set: no memo
+    monkeypatch.setattr(segment, "_VERDICTS_MAX", 3)
+    assert content_tokens(words, stopwords=stop) == expected
+    assert content_tokens(words[::-1], stopwords=stop) == expected[::-1]

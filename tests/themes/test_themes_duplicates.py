@@ -173,3 +173,21 @@ def test_texts_from_a_store_and_bare_hash_values_give_the_same_pairs(with_copy: 
     )
     pd.testing.assert_frame_equal(from_store, near_duplicates(with_copy, signatures=minhashes))
     assert len(from_store) == 1
+
+
+@pytest.mark.parametrize("n_chars", [0, 4, 5, 300, 20_000])
+def test_signature_values_equal_datasketch_update_batch(seed_reports: pd.DataFrame, n_chars: int) -> None:
+    # minhash_signature applies the permutations in numpy itself: the values must be exactly
+    # those datasketch's own update_batch gives for the same shingle hashes.
+    from reportmine.themes.duplicates import (
+        _distinct, _new_minhash, clean_for_shingles, minhash_signature, shingle_hashes,
+    )
+
+    text = ("".join(seed_reports["text"]) * 10)[:n_chars]
+    expected = _new_minhash(128, 1)
+    hashes = _distinct(shingle_hashes(clean_for_shingles(text), 5))
+    if len(hashes):
+        expected.update_batch(hashes)
+    signature = minhash_signature(text)
+    assert signature.hashvalues.dtype == expected.hashvalues.dtype
+    assert (signature.hashvalues == expected.hashvalues).all()

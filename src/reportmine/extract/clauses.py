@@ -72,10 +72,18 @@ class ReportView:
         self.quantities = find_quantities(self.folded)
         self._quantity_starts = [q.start for q in self.quantities]
         self.cues = metric_cues()
+        self._clauses: dict[int, Span] = {}  # clause number → span (asked ~5 times per clause)
 
     def clause_of(self, position: int) -> Span:
         """Return (start, end) of the clause around `position`, surrounding blanks trimmed."""
         index = bisect_right(self.breaks, position)
+        span = self._clauses.get(index)
+        if span is None:
+            span = self._clauses[index] = self._clause_span(index)
+        return span
+
+    def _clause_span(self, index: int) -> Span:
+        """The span of the text between break `index - 1` and break `index`, blanks trimmed."""
         start = self.breaks[index - 1] + 1 if index else 0
         end = self.breaks[index] if index < len(self.breaks) else len(self.folded)
         while start < end and self.folded[start].isspace():

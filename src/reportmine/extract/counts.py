@@ -131,11 +131,12 @@ def _count_triggers(view: ReportView, clause: Span, matches: list[re.Match[str]]
     Weak words ("活动", "集中") count as research only in a clause naming a teachers' group or
     a frequency, and never after students in the sentence ("开设…拓展性课程，每周二下午活动一次").
     """
-    weak_allowed = (view.names_group(*clause) or view.has(view.cues.periods, *clause)) \
+    kinds = [view.cues.cue_of(match).kind for match in matches]
+    # Asked only when the clause has a weak word (most have none): it reads the whole sentence.
+    weak_allowed = WEAK in kinds and (view.names_group(*clause) or view.has(view.cues.periods, *clause)) \
         and not view.has(view.cues.student_activity, view.sentence_of(clause)[0], clause[1])
     found: list[Trigger] = []
-    for match in matches:
-        kind = view.cues.cue_of(match).kind
+    for match, kind in zip(matches, kinds):
         weak = kind == WEAK
         if weak:
             kind = "research_activity" if weak_allowed else ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from reportmine.text.patterns import word_alternation
 from reportmine.vocab import load_vocab
 
 __all__ = ["Cue", "MetricCues", "metric_cues", "alternation", "BLOCKER", "WEAK", "GRADE", "TITLE"]
@@ -113,8 +114,9 @@ class MetricCues:
 
 
 def alternation(words: Any) -> str:
-    """Return a regex alternation of `words`, longest first (so longer words win)."""
-    return "|".join(re.escape(str(word)) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+    """Return a regex that matches any of `words`, the longest one where several start at the
+    same place (so "教研组" wins over "教研"); see `text.patterns.word_alternation`."""
+    return word_alternation(words)
 
 
 def _compile(words: Any) -> re.Pattern[str]:

@@ -50,8 +50,9 @@ def extract_metrics(text: str, *, sections: Sequence[Section] | None = None) -> 
     for metric in metrics:
         _attach_following_total(view, metric)
         metric.evidence = text[metric.start:metric.end]
-        if sections:
-            metric.section_id = _innermost_section(sections, metric.start)
+    if sections:
+        for metric, section_id in zip(metrics, _innermost_sections(sections, [m.start for m in metrics])):
+            metric.section_id = section_id
     return metrics
 
 
@@ -75,9 +76,12 @@ def _clause_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]])
         facts = award_facts(view, clause, triggers)
         if facts:
             return facts
-    if _compares(view, clause) or _in_task_quota(view, clause):
+    facts = count_facts(view, clause, triggers)
+    # Most clauses count nothing: the comparison and task-quota vetoes are only asked when they
+    # would drop something (all three are pure, so the order does not change the result).
+    if facts and (_compares(view, clause) or _in_task_quota(view, clause)):
         return []
-    return count_facts(view, clause, triggers)
+    return facts
 
 
 def _compares(view: ReportView, clause: Span) -> bool:
@@ -131,9 +135,23 @@ def _attach_following_total(view: ReportView, metric: Metric) -> None:
         metric.end = following[1]
 
 
-def _innermost_section(sections: Sequence[Section], position: int) -> str | None:
-    inner: Section | None = None
-    for section in sections:
-        if section.start <= position < section.end and (inner is None or section.depth >= inner.depth):
-            inner = section
-    return inner.section_id if inner else None
+def _innermost_sections(sections: Sequence[Section], positions: list[int]) -> list[str | None]:
+    """`_innermost_section` of each position in one sweep (a long report has ~1,000 sections and
+    thousands of metrics: asking each metric of every section was quadratic).
+
+    The deepest section holding the position wins, the later one in `sections` on equal depth.
+    """
+    by_start = sorted(range(len(sections)), key=lambda i: sections[i].start)
+    found: list[str | None] = [None] * len(positions)
+    open_sections: list[int] = []  # indices of sections started at or before the position
+    next_section = 0
+    for query in sorted(range(len(positions)), key=positions.__getitem__):
+        position = positions[query]
+        while next_section < len(by_start) and sections[by_start[next_section]].start <= position:
+            open_sections.append(by_start[next_section])
+            next_section += 1
+        # positions only grow: a section ended before this one is over for all that follow
+        open_sections = [i for i in open_sections if position < sections[i].end]
+        if open_sections:
+            found[query] = sections[max(open_sections, key=lambda i: (sections[i].depth, i))].section_id
+    return found

@@ -11,6 +11,8 @@ import logging
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from reportmine.errors import ReadError
 
 logger = logging.getLogger(__name__)
@@ -163,7 +165,7 @@ def _checked(text: str, name: str) -> tuple[str, str]:
                 f"or invalid characters when read as {name}); it may be binary or damaged",
                 stage="decode",
             )
-        if _non_ascii_count(text) >= 20 and _cjk_score(text) < 0.3 and name != "utf-8":
+        if name != "utf-8" and _non_ascii_count(text) >= 20 and _cjk_score(text) < 0.3:
             raise ReadError(
                 f"file does not look like Chinese text when read as {name}; "
                 "re-save it as UTF-8 text",
@@ -188,27 +190,43 @@ def _inside_latin_words(text: str) -> bool:
 
 
 
+# Candidates for the plausibility score: non-ASCII characters that are not whitespace (the
+# regex class [^\x00-\x7f\s]); only the first _SCORE_SAMPLE characters are looked at.
 _NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
+# Class of each code point in `_char_classes`: not a candidate, an uncommon or a common candidate.
+_OTHER, _UNCOMMON, _COMMON = 0, 1, 2
+_WHITESPACE_MAX = 0x3000  # str.isspace() (= regex \s) is false for every code point above
 
 
 def _non_ascii_count(text: str) -> int:
     # Only "at least 20?" is ever asked: counting a sample keeps this O(1) on long reports.
-    return len(_NON_ASCII.findall(text, 0, _SCORE_SAMPLE))
+    return int(np.count_nonzero(_sample_classes(text)))
 
 
 def _cjk_score(text: str) -> float:
     """Share of non-ASCII, non-space characters that are common Chinese characters or punctuation."""
-    candidates = "".join(_NON_ASCII.findall(text, 0, _SCORE_SAMPLE))
-    if not candidates:
+    classes = _sample_classes(text)
+    n_candidates = int(np.count_nonzero(classes))
+    if not n_candidates:
         return 1.0
-    # str.translate deletes the common characters in C; what is left are the uncommon ones.
-    uncommon = candidates.translate(_common_deletion_table())
-    return (len(candidates) - len(uncommon)) / len(candidates)
+    return int(np.count_nonzero(classes == _COMMON)) / n_candidates
+
+
+def _sample_classes(text: str) -> np.ndarray:
+    """The `_char_classes` class of each of the first `_SCORE_SAMPLE` characters (vectorised:
+    a per-character regex or str.translate pass over every file was a fifth of reading time)."""
+    codes = np.frombuffer(text[:_SCORE_SAMPLE].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _char_classes()[codes]
 
 
 @lru_cache(maxsize=1)
-def _common_deletion_table() -> dict[int, None]:
-    return dict.fromkeys(map(ord, _common_chars()))
+def _char_classes() -> np.ndarray:
+    """Class of every code point: _OTHER (ASCII, whitespace), _COMMON (`_common_chars`), else _UNCOMMON."""
+    classes = np.full(0x110000, _UNCOMMON, dtype=np.uint8)
+    classes[:0x80] = _OTHER
+    classes[[code for code in range(0x80, _WHITESPACE_MAX + 1) if chr(code).isspace()]] = _OTHER
+    classes[[ord(ch) for ch in _common_chars() if not ch.isascii() and not ch.isspace()]] = _COMMON
+    return classes
 
 
 @lru_cache(maxsize=1)

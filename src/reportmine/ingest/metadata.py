@@ -353,7 +353,10 @@ def apply_metadata(
             values[field] = None
     if meta_source.get("stage") == "text" or "stage" not in meta_source:
         # the stage follows the school actually used (a --meta school may be an office)
-        stage = infer_stage(values["school"], report.title, report.text)
+        # infer_stage is a pure function of (school, title, text): reuse the inferred stage
+        # when the school is the inferred one too.
+        stage = (inferred["stage"] if values["school"] == inferred["school"]
+                 else infer_stage(values["school"], report.title, report.text))
         values["stage"] = stage
         meta_source.pop("stage", None)
         if stage is not None:

@@ -33,6 +33,7 @@ class _Family:
 @dataclass
 class _Grammar:
     families: list[_Family]
+    any_marker: Pattern[str] | None  # matches where some family matches (a quick rejection)
     title_max: int
     title_with_body_max: int
     heading_body_min: int
@@ -89,6 +90,7 @@ def _load_grammar() -> _Grammar:
     ]
     return _Grammar(
         families=families,
+        any_marker=_any_of(families),
         title_max=int(vocab["title_max_chars"]),
         title_with_body_max=int(vocab["title_with_body_max_chars"]),
         heading_body_min=int(vocab["heading_body_min_chars"]),
@@ -97,6 +99,16 @@ def _load_grammar() -> _Grammar:
         plain_max=int(vocab["plain_heading_max_chars"]),
         plain_exclude=[re.compile(p) for p in vocab["plain_heading_exclude"]],
     )
+
+
+def _any_of(families: list[_Family]) -> Pattern[str] | None:
+    """One alternation of every family pattern (groups unnamed): most lines start with no marker,
+    and one failed match rejects them instead of one match per family."""
+    unnamed = [re.sub(r"\(\?P<\w+>", "(?:", family.regex.pattern) for family in families]
+    try:
+        return re.compile("|".join(f"(?:{pattern})" for pattern in unnamed))
+    except re.error:  # e.g. a back-reference to a named group: check the families one by one
+        return None
 
 
 _GRAMMAR = _load_grammar()
@@ -122,6 +134,8 @@ def parse_ordinal(numeral: str, numerals: str) -> int:
 
 def match_marker(line: str) -> tuple[_Family, re.Match[str]] | None:
     """Return the marker family and match at the start of `line`, e.g. for "（二）采取多种培训模式"."""
+    if _GRAMMAR.any_marker is not None and _GRAMMAR.any_marker.match(line) is None:
+        return None
     for family in _GRAMMAR.families:
         found = family.regex.match(line)
         if found and found.end() < len(line):
@@ -358,14 +372,12 @@ def _build_sections(accepted: list[_Candidate], text: str) -> list[Section]:
     # Markers and titles were found in the folded text; show them as written.
     sections: list[Section] = []
     counters: dict[str | None, int] = {}
+    ends = _section_ends(accepted, len(text))
     for index, candidate in enumerate(accepted):
         parent_id = sections[candidate.parent].section_id if candidate.parent is not None else None
         counters[parent_id] = counters.get(parent_id, 0) + 1
         section_id = f"{parent_id}.{counters[parent_id]}" if parent_id else str(counters[parent_id])
-        end = next(
-            (later.start for later in accepted[index + 1:] if later.depth <= candidate.depth),
-            len(text),
-        )
+        end = ends[index]
         sections.append(
             Section(
                 section_id=section_id,
@@ -379,3 +391,19 @@ def _build_sections(accepted: list[_Candidate], text: str) -> list[Section]:
             )
         )
     return sections
+
+
+def _section_ends(accepted: list[_Candidate], text_end: int) -> list[int]:
+    """Where each section ends: at the next heading of the same or a higher level (smaller or equal
+    depth), else at the end of the text. One backward pass with a stack of the headings still
+    open to the right (looking ahead from every heading was quadratic on long reports)."""
+    ends = [text_end] * len(accepted)
+    following: list[_Candidate] = []  # later headings, depths strictly increasing from the top
+    for index in range(len(accepted) - 1, -1, -1):
+        candidate = accepted[index]
+        while following and following[-1].depth > candidate.depth:
+            following.pop()
+        if following:
+            ends[index] = following[-1].start
+        following.append(candidate)
+    return ends

@@ -56,6 +56,8 @@ def heading_role(title: str) -> str | None:
     best: tuple[int, int, str] | None = None  # (position, -cue length, role)
     for role, words in _CUES.heading.items():
         for word in words:
+            if word not in title:  # most cues are absent: skip the call
+                continue
             position = _cue_position(title, word, role)
             if position >= 0 and (best is None or (position, -len(word)) < best[:2]):
                 best = (position, -len(word), role)
@@ -99,6 +101,10 @@ def assign_roles(sections: list[Section], text: str) -> list[Section]:
     by_id: dict[str, Section] = {}
     result: list[Section] = []
     last_top = max((s.start for s in sections if s.depth == 1), default=-1)
+    first_child: dict[str, int] = {}  # section id → start of its first child heading
+    for s in sections:
+        if s.parent_id is not None:
+            first_child.setdefault(s.parent_id, s.start)
     for section in sections:
         parent = by_id.get(section.parent_id) if section.parent_id else None
         own = heading_role(section.title)
@@ -106,7 +112,7 @@ def assign_roles(sections: list[Section], text: str) -> list[Section]:
             own = _closing_role(section.title) or own
         if own is None or own == "measures":
             inherited = parent.role if parent is not None and parent.role in _INHERITED else None
-            own = inherited or own or content_role(_own_body(section, sections, text)) or "other"
+            own = inherited or own or content_role(_own_body(section, first_child, text)) or "other"
         updated = replace(section, role=own)
         by_id[section.section_id] = updated
         result.append(updated)
@@ -118,9 +124,6 @@ def _closing_role(title: str) -> str | None:
     return "plans" if any(word in folded for word in _CUES.closing_plans) else None
 
 
-def _own_body(section: Section, sections: list[Section], text: str) -> str:
+def _own_body(section: Section, first_child: dict[str, int], text: str) -> str:
     # The body up to the first child heading: children speak for themselves.
-    first_child = next(
-        (s.start for s in sections if s.parent_id == section.section_id), section.end
-    )
-    return text[section.title_end:first_child]
+    return text[section.title_end:first_child.get(section.section_id, section.end)]

@@ -62,11 +62,25 @@ def find_quantities(text: str, *, start: int = 0, end: int | None = None) -> lis
     """
     pattern = quantity_pattern()
     found: list[QuantityMatch] = []
+    memo = _QUANTITY_MEMO
     for match in pattern.finditer(text, start, len(text) if end is None else end):
-        quantity = _quantity_of(match)
+        # The pattern has no lookahead past its end, so equal matched strings split into equal
+        # groups and give equal quantities: "一次", "3节" are parsed once per process.
+        key = match.group()
+        quantity = memo.get(key, _UNSEEN)  # one lookup: safe if another thread empties the memo
+        if quantity is _UNSEEN:
+            quantity = _quantity_of(match)
+            if len(memo) >= _QUANTITY_MEMO_MAX:
+                memo.clear()
+            memo[key] = quantity
         if quantity is not None:
             found.append(QuantityMatch(match.start(), match.end(), quantity))
     return found
+
+
+_QUANTITY_MEMO: dict[str, Quantity | None] = {}  # matched text → its quantity (Quantity is frozen)
+_UNSEEN = object()
+_QUANTITY_MEMO_MAX = 100_000
 
 
 def quantity_pattern() -> re.Pattern[str]:

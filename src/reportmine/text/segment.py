@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -196,7 +198,29 @@ def tokenize(
     if segmenter is None:
         segmenter = _default_segmenter() if backend is None else get_segmenter(backend)
     words = segmenter.cut(_fold(text) if fold else text)
-    return [word for word in words if _WORD_CHAR.search(word)]
+    is_word = _verdicts(_IS_WORD, words, lambda word: _WORD_CHAR.search(word) is not None)
+    try:
+        return list(compress(words, map(is_word.__getitem__, words)))  # a filter run in C
+    except KeyError:  # another thread emptied the shared memo meanwhile
+        return [word for word in words if _WORD_CHAR.search(word)]
+
+
+# Verdicts per distinct token, shared by all reports of a process: the vocabulary of a corpus is
+# small next to its token count, so each word is tested once instead of at every occurrence.
+_VERDICTS_MAX = 500_000  # a memo is emptied when it reaches this many words (bounded memory)
+_IS_WORD: dict[str, bool] = {}
+_IS_CONTENT: dict[frozenset[str], dict[str, bool]] = {}  # per stop-word set
+
+
+def _verdicts(memo: dict[str, bool], tokens: list[str], test: Callable[[str], bool]) -> dict[str, bool]:
+    """Return `memo` after adding `test(token)` for the tokens it does not know yet."""
+    unknown = set(tokens).difference(memo)
+    if len(memo) + len(unknown) > _VERDICTS_MAX:
+        memo.clear()
+        unknown = set(tokens)
+    for token in unknown:
+        memo[token] = test(token)
+    return memo
 
 
 @lru_cache(maxsize=8)
@@ -215,11 +239,22 @@ def load_stopwords(extra: Path | None = None) -> frozenset[str]:
 def content_tokens(tokens: list[str], *, stopwords: frozenset[str] | set[str] | None = None) -> list[str]:
     """Return `tokens` without stop words, single characters and numbers (the theme-bearing words)."""
     stop = load_stopwords() if stopwords is None else stopwords
-    return [
-        token
-        for token in tokens
-        if len(token) > 1 and token not in stop and not _NUMBER.match(token) and _WORD_CHAR.search(token)
-    ]
+
+    def is_content(token: str) -> bool:
+        return len(token) > 1 and token not in stop and not _NUMBER.match(token) and _WORD_CHAR.search(token) is not None
+
+    if isinstance(stop, frozenset):  # hashable and immutable: its verdicts can be remembered
+        memo = _IS_CONTENT.get(stop)
+        if memo is None:
+            if len(_IS_CONTENT) >= 8:
+                _IS_CONTENT.clear()
+            memo = _IS_CONTENT.setdefault(stop, {})
+        keep = _verdicts(memo, tokens, is_content)
+        try:
+            return list(compress(tokens, map(keep.__getitem__, tokens)))
+        except KeyError:  # another thread emptied the shared memo meanwhile
+            pass
+    return [token for token in tokens if is_content(token)]
 
 
 def dictionary_words(*, user_dict: Path | None = None) -> list[str]:

@@ -128,7 +128,8 @@ def code_text(text: str, codebook: Codebook | None = None, *, folded: bool = Fal
     """Return {code: number of hits} for the codes found in `text` (codebook order, counts > 0)."""
     book = codebook or load_codebook()
     matchable = text if folded else fold(text)
-    counts = {name: sum(1 for _ in book.regex(name).finditer(matchable)) for name in book.names}
+    # findall counts the same non-overlapping matches as finditer, without a Match object each.
+    counts = {name: len(book.regex(name).findall(matchable)) for name in book.names}
     return {name: count for name, count in counts.items() if count}
 
 

@@ -128,8 +128,41 @@ def minhash_signature(text: str, *, shingle: int = 5, num_perm: int = 128, seed:
     signature = _new_minhash(num_perm, seed)
     hashes = _distinct(shingle_hashes(clean_for_shingles(text), shingle))
     if len(hashes):
-        signature.update_batch(hashes)
+        _update_signature(signature, hashes)
     return signature
+
+
+# MurmurHash3's 32-bit finaliser, as datasketch's "affine32" scheme pre-mixes each input hash.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_SIGNATURE_CHUNK = 4096  # shingles per (chunk × num_perm) block: bounds memory on huge reports
+
+
+def _update_signature(signature: MinHash, hashes: np.ndarray) -> None:
+    """`signature.update_batch(hashes)` without its per-value Python call (a third of its time).
+
+    For datasketch's "affine32" scheme (its default) the same arithmetic runs on the uint32
+    array directly: fmix32, then a·h + b per permutation (wrapping), then the minimum per
+    permutation; a test checks the values equal update_batch's. Other schemes use update_batch.
+    """
+    if getattr(signature, "scheme", None) != "affine32" or signature.hashfunc is not int:
+        signature.update_batch(hashes)
+        return
+    s1, m1, s2, m2, s3 = _FMIX32
+    values = hashes.astype(np.uint32)  # shingle hashes are 32-bit (see shingle_hashes)
+    values = values ^ (values >> s1)
+    values = values * m1
+    values = values ^ (values >> s2)
+    values = values * m2
+    values = (values ^ (values >> s3)).reshape(1, -1)
+    a, b = signature.permutations
+    a, b = a.reshape(-1, 1), b.reshape(-1, 1)
+    minima = signature.hashvalues
+    for begin in range(0, values.shape[1], _SIGNATURE_CHUNK):
+        # One row per permutation: the minimum runs along contiguous memory (fastest layout).
+        block = a * values[:, begin : begin + _SIGNATURE_CHUNK]
+        block += b
+        minima = np.minimum(minima, block.min(axis=1))
+    signature.hashvalues = minima
 
 
 def _generic_shingles(cache: _ShingleCache, n_reports: int, *, seed: int) -> np.ndarray:
