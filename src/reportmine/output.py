@@ -266,9 +266,12 @@ def write_texts(reports: pd.DataFrame, out_dir: Path, texts: Mapping[str, str] |
     for name, report_id in zip(names, reports["report_id"]):
         text = texts.get(report_id, "")
         target = out_dir / name
-        # Unchanged files are left alone: an incremental run rewrites only what changed.
-        if not target.exists() or target.stat().st_size != len(text.encode("utf-8")) or target.read_text(encoding="utf-8") != text:
-            write_text_atomic(target, text)
+        data = text.encode("utf-8")
+        # Unchanged files are left alone: an incremental run rewrites only what changed. A plain
+        # write (not temp file + rename) is a third of the cost, and a file cut short by a crash
+        # differs from its text, so the next run rewrites it.
+        if not target.exists() or target.stat().st_size != len(data) or target.read_bytes() != data:
+            target.write_bytes(data)
     keep = {Path(name).name for name in names}
     for stale in texts_dir.glob("*.txt"):
         if stale.name not in keep:
