@@ -102,3 +102,18 @@ def test_write_texts_removes_stale_files(tmp_path: Path):
     names = output.write_texts(reports.iloc[:1], tmp_path)
     assert names.tolist() == ["texts/000001.txt"]
     assert sorted(p.name for p in (tmp_path / "texts").iterdir()) == ["000001.txt"]
+
+
+def test_every_column_kind_is_neutralised_and_categories_never_merge():
+    frame = pd.DataFrame({
+        "text": pd.array(["=1+1", "ok", None, "-x", "@a"], dtype="str"),
+        "code": pd.Categorical(["=a", "b", "b", "+c", None]),
+        "clash": pd.Categorical(["=a", "'=a", "b", "=a", None]),  # "=a" must not become the other value
+        "mixed": ["+1", 3, None, "x", "\tt"],
+    })
+    safe = output.neutralize_frame(frame)
+    assert safe["text"].tolist()[:2] == ["'=1+1", "ok"] and safe["text"].tolist()[3:] == ["'-x", "'@a"]
+    assert safe["code"].astype(object).tolist()[:4] == ["'=a", "b", "b", "'+c"]
+    assert safe["clash"].astype(object).tolist()[:4] == ["'=a", "'=a", "b", "'=a"]
+    assert safe["mixed"].tolist()[:2] == ["'+1", 3] and safe["mixed"].tolist()[4] == "'\tt"
+    assert frame["code"].astype(object).tolist()[0] == "=a"  # the input is not changed

@@ -54,11 +54,22 @@ def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in safe.columns:
         if is_text_column(safe[column]):
-            values = safe[column]
-            if isinstance(values.dtype, pd.CategoricalDtype):
-                values = values.astype(object)
-            safe[column] = values.map(neutralize_cell)
+            safe[column] = _neutralize_series(safe[column])
     return safe
+
+
+def _neutralize_series(values: pd.Series) -> pd.Series:
+    # A categorical is neutralised through its few categories, a string column with one
+    # vectorised prefix test; only object columns (mixed values) go cell by cell.
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        safe_categories = [neutralize_cell(category) for category in values.cat.categories]
+        if len(set(safe_categories)) == len(safe_categories):
+            return values.cat.rename_categories(safe_categories)
+        values = values.astype(object)  # "=x" and "'=x" both present: fall back to cells
+    if values.dtype != object and pd.api.types.is_string_dtype(values):
+        risky = values.str.startswith(_FORMULA_PREFIXES).fillna(False).astype(bool)
+        return values.where(~risky, "'" + values) if risky.any() else values
+    return values.map(neutralize_cell)
 
 
 def restore_cell(value: Any) -> Any:
