@@ -137,23 +137,41 @@ class TableBuilder:
                    "shortcomings": SHORTCOMING_COLUMNS, "plans": PLAN_COLUMNS}
         tables = {"reports": reports}
         for name in self._RECORD_TABLES:
-            tables[name] = compact_table(name, contract_columns(_concat(self._chunks[name]), columns[name]))
+            stacked = _concat(self._chunks[name], CATEGORICAL_COLUMNS.get(name, ()))
+            tables[name] = contract_columns(stacked, columns[name])
             self._chunks[name].clear()
         self._chunks["reports"].clear()
         tables["plans"] = tables["plans"].drop(columns=["category"], errors="ignore")
-        tables["metrics"] = tables["metrics"].astype({"year": "Int64"})  # as in `reports`
+        # Whole numbers with gaps: nullable integers (as `reports.year`), never 2020.0 or 3.0.
+        tables["metrics"] = tables["metrics"].astype({"year": "Int64", "part_of": "Int64"})
         tables["errors"] = errors_frame(self._errors)
         return tables
 
 
-def _concat(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Stack the chunks column by column, each column leaving the chunks once stacked.
+
+    Memory stays at about one table (plus one column) instead of the chunks, their concatenation
+    and a categorical copy at once. A column that is all None in one chunk is `object` there, so
+    pandas re-infers the dtype the whole column would have had if built at once; the `categorical`
+    columns become categoricals (see CATEGORICAL_COLUMNS).
+    """
     if not chunks:
         return pd.DataFrame()
-    if len(chunks) == 1:
-        return chunks[0]
-    # A column that is all None in one chunk is `object` there: let pandas re-infer the dtype the
-    # whole column would have had if built at once.
-    return pd.concat(chunks, ignore_index=True).infer_objects()
+    names = list(dict.fromkeys(name for chunk in chunks for name in chunk.columns))
+    columns: dict[str, pd.Series] = {}
+    for name in names:
+        parts = [chunk[name] if name in chunk.columns else pd.Series([None] * len(chunk)) for chunk in chunks]
+        column = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+        if column.dtype == object:
+            column = column.infer_objects()
+        if name in categorical and len(column):
+            column = column.astype("category")
+        columns[name] = column
+        for chunk in chunks:
+            if name in chunk.columns:
+                del chunk[name]
+    return pd.DataFrame(columns)
 
 
 # Columns whose values repeat from row to row (ids of reports, vocabulary codes, terms): held as
