@@ -124,7 +124,8 @@ class TableBuilder:
     def _flush(self) -> None:
         for name, rows in self._rows.items():
             if rows:
-                self._chunks[name].append(pd.DataFrame(rows))
+                # Chunks wait in compact form: their repeating columns as categoricals already.
+                self._chunks[name].append(compact_table(name, pd.DataFrame(rows)))
                 rows.clear()
         self._pending = 0
 
@@ -166,12 +167,21 @@ def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd
         if column.dtype == object:
             column = column.infer_objects()
         if name in categorical and len(column):
-            column = column.astype("category")
+            # Chunks with other categories stack as plain values: one column's worth, once.
+            column = column.astype("category") if not isinstance(column.dtype, pd.CategoricalDtype) else column
+            if not _sorted_categories(column):
+                column = column.astype(object).astype("category")
         columns[name] = column
         for chunk in chunks:
             if name in chunk.columns:
                 del chunk[name]
     return pd.DataFrame(columns)
+
+
+def _sorted_categories(column: pd.Series) -> bool:
+    # astype("category") sorts the categories; a single chunk keeps its own (already sorted) ones.
+    categories = column.cat.categories
+    return bool(categories.is_monotonic_increasing)
 
 
 # Columns whose values repeat from row to row (ids of reports, vocabulary codes, terms): held as
