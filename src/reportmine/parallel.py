@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import islice
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from typing import Any, TypeVar
@@ -25,6 +27,7 @@ ResultT = TypeVar("ResultT")
 # Below this many tasks per worker, starting processes (and loading the segmenter dictionary in
 # each) costs more than it saves.
 _MIN_TASKS_PER_WORKER = 4
+_BATCHES_PER_WORKER = 4  # batches submitted ahead per worker: enough to keep every worker busy
 
 
 def map_ordered(
@@ -60,10 +63,25 @@ def map_ordered(
 
 
 def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: int) -> Iterator[Any]:
-    # Small chunks keep memory flat and the bar moving; results come back in task order.
+    # Small batches keep the bar moving; results come back in task order. At most a few batches
+    # per worker are in flight: `Executor.map` would submit every task at once, and when this
+    # process falls behind the workers (it shares the cores with them) finished results would
+    # pile up in memory: 1.4 GB over a 100,000-report run. Now a worker waits instead.
     chunksize = max(1, min(32, len(tasks) // (n_workers * 8) or 1))
+    batches = (tasks[start : start + chunksize] for start in range(0, len(tasks), chunksize))
     with ProcessPoolExecutor(max_workers=n_workers) as executor:
-        yield from executor.map(function, tasks, chunksize=chunksize)
+        in_flight: deque[Any] = deque(
+            executor.submit(_run_batch, function, batch) for batch in islice(batches, n_workers * _BATCHES_PER_WORKER)
+        )
+        while in_flight:
+            results = in_flight.popleft().result()
+            for batch in islice(batches, 1):
+                in_flight.append(executor.submit(_run_batch, function, batch))
+            yield from results
+
+
+def _run_batch(function: Callable[[Any], Any], batch: Sequence[Any]) -> list[Any]:
+    return [function(task) for task in batch]
 
 
 # Jobs of `run_side_by_side`, set before the pool forks so each child finds them by name.

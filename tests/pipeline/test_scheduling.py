@@ -78,3 +78,21 @@ def test_corpus_stages_give_the_same_tables_side_by_side(small_corpus: Path):
     for name in ("topics", "doc_topics", "keywords", "near_duplicates", "compare_topics"):
         pd.testing.assert_frame_equal(getattr(side_by_side, name), getattr(in_line, name))
     assert len(side_by_side.keywords) > 0 and len(side_by_side.topics) > 0
+
+
+def _record_start(task: tuple[str, int]) -> int:
+    folder, index = task
+    Path(folder, f"{index}.started").touch()
+    return index
+
+
+def test_pool_runs_only_a_few_batches_ahead_of_a_slow_reader(tmp_path: Path):
+    import time
+
+    tasks = [(str(tmp_path), index) for index in range(2000)]
+    results = parallel.map_ordered(_record_start, tasks, workers=2)
+    assert next(results) == 0
+    time.sleep(1.5)  # unbounded submission would have run all 2,000 tasks by now
+    started = len(list(tmp_path.glob("*.started")))
+    assert started <= (2 * parallel._BATCHES_PER_WORKER + 1) * 32
+    assert list(results) == list(range(1, 2000))  # and nothing is lost or reordered
