@@ -191,3 +191,16 @@ def test_signature_values_equal_datasketch_update_batch(seed_reports: pd.DataFra
     signature = minhash_signature(text)
     assert signature.hashvalues.dtype == expected.hashvalues.dtype
     assert (signature.hashvalues == expected.hashvalues).all()
+
+
+def test_a_tiny_shingle_cache_gives_the_same_pairs(with_copy: pd.DataFrame, monkeypatch) -> None:
+    from reportmine.themes import duplicates
+
+    second = with_copy.iloc[1]
+    extra = {"report_id": "copy2.txt#1", "school": "桥头小学", "year": 2022,
+             "text": second["text"].replace("，", "。").replace("我们", "我校")}
+    reports = pd.concat([with_copy, pd.DataFrame([extra])], ignore_index=True)
+    roomy = near_duplicates(reports)
+    monkeypatch.setattr(duplicates, "_CACHE_BYTES", 1)  # every report is shingled again when needed
+    assert len(roomy) == 2
+    pd.testing.assert_frame_equal(near_duplicates(reports), roomy)

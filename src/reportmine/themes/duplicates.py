@@ -40,8 +40,10 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,7 +70,8 @@ _MAX_PARTNERS = 5
 # A bucket of one band links each report to at most this many earlier reports of the bucket.
 _BUCKET_LINKS = 64
 _EMPTY_VALUE = (1 << 32) - 1  # datasketch's largest hash: a permutation no shingle has set
-_MERGE_PAIRS = 1 << 23  # candidate pairs held (8 bytes each) before merging duplicates across bands
+_MERGE_PAIRS = 1 << 23
+_CACHE_BYTES = 256 << 20  # cleaned texts and shingle hashes kept for the exact check  # candidate pairs held (8 bytes each) before merging duplicates across bands
 
 
 def clean_for_shingles(text: str) -> str:
@@ -172,33 +175,42 @@ def _generic_shingles(cache: _ShingleCache, n_reports: int, *, seed: int) -> np.
     indices = list(range(n_reports))
     if len(indices) > _GENERIC_SAMPLE:
         indices = sorted(random.Random(seed).sample(indices, _GENERIC_SAMPLE))
-    pooled = np.sort(np.concatenate([cache.distinct(index, pin=True) for index in indices]))
+    pooled = np.sort(np.concatenate([cache.distinct(index) for index in indices]))
     starts = np.flatnonzero(np.concatenate(([True], pooled[1:] != pooled[:-1])))
     counts = np.diff(np.append(starts, len(pooled)))
     return pooled[starts[counts > _GENERIC_SHARE * len(indices)]]
 
 
 class _ShingleCache:
-    """Each report's cleaned text and distinct shingle hashes, built once while they are needed.
+    """Each report's cleaned text and shingle hashes, built when needed and kept while they fit.
 
-    Reports of the genre sample stay (at most 5,000); any other report is dropped by `release`
-    after its last pair, so memory is bounded by the sample plus the pairs in flight.
+    At most `budget_bytes` of entries are kept; the least recently used go first (and `release`
+    drops a report the caller is done with). On 100,000 reports with many near-duplicate pairs,
+    keeping every report until its last pair held most of the corpus' shingles at once.
     """
 
-    def __init__(self, texts: Sequence[object], size: int) -> None:
+    def __init__(self, texts: Sequence[object], size: int, *, budget_bytes: int | None = None) -> None:
         self._texts, self._size = texts, size
-        self._entries: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
-        self._pinned: set[int] = set()
+        self._budget = _CACHE_BYTES if budget_bytes is None else budget_bytes
+        self._entries: OrderedDict[int, list[Any]] = OrderedDict()
+        self._bytes = 0
 
-    def _entry(self, index: int) -> tuple[str, np.ndarray, np.ndarray]:
+    def _entry(self, index: int) -> list[Any]:
         entry = self._entries.get(index)
-        if entry is None:
-            text = self._texts[index]
-            clean = clean_for_shingles(text) if isinstance(text, str) else ""
-            # Shingle hashes are 32-bit (see shingle_hashes): uint32 halves the cache.
-            hashes = shingle_hashes(clean, self._size).astype(np.uint32)
-            entry = clean, hashes, _distinct(hashes)
-            self._entries[index] = entry
+        if entry is not None:
+            self._entries.move_to_end(index)
+            return entry
+        text = self._texts[index]
+        clean = clean_for_shingles(text) if isinstance(text, str) else ""
+        # Shingle hashes are 32-bit (see shingle_hashes): uint32 halves the cache.
+        hashes = shingle_hashes(clean, self._size).astype(np.uint32)
+        distinct = _distinct(hashes)
+        entry = [clean, hashes, distinct, None, 2 * len(clean) + hashes.nbytes + distinct.nbytes]
+        self._entries[index] = entry
+        self._bytes += entry[4]
+        while self._bytes > self._budget and len(self._entries) > 1:
+            _, evicted = self._entries.popitem(last=False)
+            self._bytes -= evicted[4]
         return entry
 
     def clean(self, index: int) -> str:
@@ -208,15 +220,23 @@ class _ShingleCache:
         """The hash of the shingle starting at each position of report `index`'s cleaned text."""
         return self._entry(index)[1]
 
-    def distinct(self, index: int, *, pin: bool = False) -> np.ndarray:
+    def distinct(self, index: int) -> np.ndarray:
         """Sorted distinct shingle hashes of report `index` (genre shingles included)."""
-        if pin:
-            self._pinned.add(index)
         return self._entry(index)[2]
 
+    def content(self, index: int, generic: np.ndarray) -> np.ndarray:
+        """Sorted distinct shingle hashes of report `index` without the genre shingles."""
+        entry = self._entry(index)
+        if entry[3] is None:
+            entry[3] = entry[2][~_members(entry[2], generic)] if len(generic) else entry[2]
+            entry[4] += entry[3].nbytes if len(generic) else 0
+            self._bytes += entry[3].nbytes if len(generic) else 0
+        return entry[3]
+
     def release(self, index: int) -> None:
-        if index not in self._pinned:
-            self._entries.pop(index, None)
+        entry = self._entries.pop(index, None)
+        if entry is not None:
+            self._bytes -= entry[4]
 
 
 def _lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -382,7 +402,7 @@ def _shared_passage(clean: str, hashes: np.ndarray, shared: np.ndarray, size: in
 def _signatures(
     cache: _ShingleCache, n_reports: int, generic: np.ndarray, *, num_perm: int, seed: int
 ) -> list[MinHash | None]:
-    # Shingle sets are built one report at a time and not kept (beyond the genre sample): at
+    # Shingle sets are built one report at a time and not kept: at
     # 100,000 reports they would not fit in memory; the candidate pairs rebuild theirs. The
     # permutations are drawn once and shared, as MinHash.bulk does.
     signatures: list[MinHash | None] = [None] * n_reports
@@ -417,13 +437,9 @@ def _exact_rows(
     _, group = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
     remaining = np.bincount(np.concatenate((a, b)), minlength=n)
     generic32 = generic.astype(np.uint32)
-    sets: dict[int, np.ndarray] = {}
 
     def shingle_set(index: int) -> np.ndarray:
-        if index not in sets:
-            distinct = cache.distinct(index)
-            sets[index] = distinct[~_members(distinct, generic32)] if len(generic32) else distinct
-        return sets[index]
+        return cache.content(index, generic32)
 
     rows = []
     for position in np.lexsort((b, a, group[a])).tolist():
@@ -437,7 +453,6 @@ def _exact_rows(
         for index in (first, second):
             remaining[index] -= 1
             if not remaining[index]:
-                sets.pop(index, None)
                 cache.release(index)
     return [row[1:] for row in sorted(rows)]
 
