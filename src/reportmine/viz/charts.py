@@ -206,21 +206,33 @@ def _table(analysis: Any, name: str) -> pd.DataFrame:
 
 
 def _with_school_year(frame: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Add display labels ``school`` and ``year`` to a per-report table (from ``reports``)."""
-    meta = pd.DataFrame({"report_id": [], "school": [], "year": []})
+    """Add display labels ``school`` and ``year`` to a per-report table (from ``reports``).
+
+    Labels are looked up by report id (through the categories when the id column is
+    categorical): a merge would copy tables of millions of rows (doc_topics at 100,000 reports).
+    """
+    school_of: dict[str, str] = {}
+    year_of: dict[str, str] = {}
     if len(reports) and "report_id" in reports.columns:
-        meta = pd.DataFrame({
-            "report_id": reports["report_id"].astype(str),
-            "school": _labels(reports["school"]) if "school" in reports.columns else UNKNOWN,
-            "year": _labels(reports["year"]) if "year" in reports.columns else UNKNOWN,
-        }).drop_duplicates("report_id")
-    keyed = frame.drop(columns=["school", "year"], errors="ignore").assign(
-        report_id=frame["report_id"].astype(str))
-    merged = keyed.merge(meta, on="report_id", how="left")
+        ids = reports["report_id"].astype(str)
+        schools = _labels(reports["school"]) if "school" in reports.columns else [UNKNOWN] * len(ids)
+        years = _labels(reports["year"]) if "year" in reports.columns else [UNKNOWN] * len(ids)
+        # The first row of a report id wins, as `drop_duplicates` kept it.
+        for report_id, school, year in zip(ids[::-1], schools[::-1], years[::-1]):
+            school_of[report_id], year_of[report_id] = school, year
+    report_ids = frame["report_id"]
+    if not isinstance(report_ids.dtype, pd.CategoricalDtype):
+        report_ids = report_ids.astype(str).astype("category")
+    codes = report_ids.cat.codes.to_numpy()
+    categories = [str(category) for category in report_ids.cat.categories]
+    school_labels = np.array([school_of.get(c, UNKNOWN) for c in categories] + [UNKNOWN], dtype=object)
+    year_labels = np.array([year_of.get(c, UNKNOWN) for c in categories] + [UNKNOWN], dtype=object)
     # Labels are final already; a report missing from `reports` has neither school nor year.
-    merged["school"] = merged["school"].fillna(UNKNOWN).astype(object)
-    merged["year"] = merged["year"].fillna(UNKNOWN).astype(object)
-    return merged
+    return frame.drop(columns=["school", "year"], errors="ignore").assign(
+        report_id=report_ids.astype(str) if frame["report_id"].dtype == object else frame["report_id"],
+        school=school_labels[codes],  # code -1 (missing id) picks the trailing UNKNOWN
+        year=year_labels[codes],
+    )
 
 
 def _labels(values: pd.Series) -> np.ndarray:
