@@ -163,7 +163,9 @@ def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd
     columns: dict[str, pd.Series] = {}
     for name in names:
         parts = [chunk[name] if name in chunk.columns else pd.Series([None] * len(chunk)) for chunk in chunks]
-        column = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+        column = _stack_categoricals(parts) if name in categorical else None
+        if column is None:
+            column = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         if column.dtype == object:
             column = column.infer_objects()
         if name in categorical and len(column):
@@ -176,6 +178,18 @@ def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd
             if name in chunk.columns:
                 del chunk[name]
     return pd.DataFrame(columns)
+
+
+def _stack_categoricals(parts: list[pd.Series]) -> pd.Series | None:
+    """Parts that are all categoricals of text, stacked without turning values into objects."""
+    from pandas.api.types import union_categoricals
+
+    if len(parts) < 2 or not all(isinstance(part.dtype, pd.CategoricalDtype) for part in parts):
+        return None
+    try:
+        return pd.Series(union_categoricals(parts, sort_categories=True))
+    except TypeError:  # categories of different types (e.g. a chunk where the column is all None)
+        return None
 
 
 def _sorted_categories(column: pd.Series) -> bool:

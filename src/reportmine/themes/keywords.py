@@ -56,6 +56,9 @@ def _group_counts(doc_term: sparse.csr_matrix, group_values: pd.Series) -> tuple
     keys = group_values.map(_group_label)
     ordered = sorted(set(keys), key=lambda label: (label == UNKNOWN_GROUP, label))
     codes = pd.Categorical(keys, categories=ordered).codes
+    if len(ordered) == len(codes) and np.array_equal(codes, np.arange(len(codes))):
+        # Every report its own group, already in label order (by="report_id"): no copy needed.
+        return doc_term, np.asarray(ordered, dtype=object)
     membership = sparse.csr_matrix(
         (np.ones(len(codes), dtype=np.int32), (codes, np.arange(len(codes)))), shape=(len(ordered), len(codes))
     )
@@ -108,8 +111,9 @@ def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple,
     order = order[np.arange(len(order)) - first_of_group < top_n]
     frame = pd.DataFrame({
         "group_by": by,
-        "group": groups[group_index[order]],
-        "term": terms[block.col[order]],
+        # Codes into the group labels and the vocabulary: no string per row is built.
+        "group": pd.Categorical.from_codes(group_index[order], categories=pd.Index(groups, dtype="str")),
+        "term": pd.Categorical.from_codes(block.col[order], categories=pd.Index(terms, dtype="str")),
         "count": a[order].astype("int64"),
         "tfidf": np.round(weights[order], 6),
         "keyness": np.round(g2[order], 4),
@@ -181,7 +185,10 @@ def keywords(
                          totals, top_n, grouping)
             for start in range(0, len(groups), _CHUNK_GROUPS)
         ]
-    return pd.concat(frames, ignore_index=True)[KEYWORD_COLUMNS]
+    table = pd.concat(frames, ignore_index=True)
+    # Groupings have different group labels: their categories are united, not turned into text.
+    table["group"] = pd.api.types.union_categoricals([frame["group"] for frame in frames])
+    return table[KEYWORD_COLUMNS]
 
 
 __all__ = ["keywords", "KEYWORD_COLUMNS"]
