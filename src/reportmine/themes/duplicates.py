@@ -71,6 +71,7 @@ _MAX_PARTNERS = 5
 _BUCKET_LINKS = 64
 _EMPTY_VALUE = (1 << 32) - 1  # datasketch's largest hash: a permutation no shingle has set
 _MERGE_PAIRS = 1 << 23
+_ESTIMATE_PAIRS = 1 << 20  # candidate pairs estimated at a time
 _CACHE_BYTES = 256 << 20  # cleaned texts and shingle hashes kept for the exact check  # candidate pairs held (8 bytes each) before merging duplicates across bands
 
 
@@ -366,10 +367,16 @@ def _candidate_pairs(
         if sum(map(len, pending)) > _MERGE_PAIRS:  # bound memory: most pairs recur in many bands
             pending = [_distinct(np.concatenate(pending))]
     codes = _distinct(np.concatenate(pending))
-    a, b = np.divmod(codes, len(rows))
-    estimate = _agreement(matrix, a, b)
-    above = estimate >= threshold * _LSH_SLACK
-    a, b, estimate = a[above], b[above], estimate[above]
+    del pending
+    # Estimated and filtered a slice at a time: the candidates can be tens of millions of pairs,
+    # of which few come near the threshold.
+    kept = [(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))]
+    for start in range(0, len(codes), _ESTIMATE_PAIRS):
+        a, b = np.divmod(codes[start : start + _ESTIMATE_PAIRS], len(rows))
+        estimate = _agreement(matrix, a, b)
+        above = estimate >= threshold * _LSH_SLACK
+        kept.append((a[above], b[above], estimate[above]))
+    a, b, estimate = (np.concatenate(parts) for parts in zip(*kept))
     keep = _closest(a, b, estimate, max_partners)
     return rows[a[keep]], rows[b[keep]]  # codes were sorted, so the pairs still are
 

@@ -86,7 +86,10 @@ def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, tot
     return sign * np.nan_to_num(g2), sign * np.nan_to_num(chi2)
 
 
-def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple, top_n: int, by: str) -> pd.DataFrame:
+def _score_chunk(
+    counts, transformer, groups: pd.CategoricalDtype, terms: pd.CategoricalDtype, rows: slice, totals: tuple,
+    top_n: int, by: str,
+) -> pd.DataFrame:
     group_total, term_total, total = totals
     chunk = counts[rows]
     chunk.sort_indices()
@@ -112,8 +115,8 @@ def _score_chunk(counts, transformer, groups, terms, rows: slice, totals: tuple,
     frame = pd.DataFrame({
         "group_by": by,
         # Codes into the group labels and the vocabulary: no string per row is built.
-        "group": pd.Categorical.from_codes(group_index[order], categories=pd.Index(groups, dtype="str")),
-        "term": pd.Categorical.from_codes(block.col[order], categories=pd.Index(terms, dtype="str")),
+        "group": pd.Categorical.from_codes(group_index[order], dtype=groups),
+        "term": pd.Categorical.from_codes(block.col[order], dtype=terms),
         "count": a[order].astype("int64"),
         "tfidf": np.round(weights[order], 6),
         "keyness": np.round(g2[order], 4),
@@ -171,6 +174,7 @@ def keywords(
     if counted is None:
         return pd.DataFrame(columns=KEYWORD_COLUMNS)
     doc_term, terms = counted
+    term_dtype = pd.CategoricalDtype(pd.Index(terms, dtype="str"))
     frames = []
     for grouping in groupings:
         counts, groups = _group_counts(doc_term, token_docs[grouping])
@@ -180,8 +184,11 @@ def keywords(
             np.asarray(counts.sum(axis=0)).ravel().astype(float),
             float(counts.sum()),
         )
+        # One dtype per grouping, shared by every chunk: a vocabulary copy per chunk would cost
+        # hundreds of MB at 100,000 reports.
+        group_dtype = pd.CategoricalDtype(pd.Index(groups, dtype="str"))
         frames += [
-            _score_chunk(counts, transformer, groups, terms, slice(start, min(start + _CHUNK_GROUPS, len(groups))),
+            _score_chunk(counts, transformer, group_dtype, term_dtype, slice(start, min(start + _CHUNK_GROUPS, len(groups))),
                          totals, top_n, grouping)
             for start in range(0, len(groups), _CHUNK_GROUPS)
         ]
