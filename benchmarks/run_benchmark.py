@@ -1,6 +1,6 @@
 """End-to-end benchmark: `reportmine analyze` against a plain single-process `jieba.lcut` loop.
 
-Reports MB/s, reports/s and peak RSS (the analyse process and its workers together), and the
+Reports MB/s, reports/s, peak memory (PSS of the analyse process and its workers) and the
 per-stage timings `analyze` records in run.json. Figures go into the README's Speed section.
 
     python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
