@@ -125,13 +125,6 @@ class TokenStore(SpoolStore[list[str]]):
 
     _SEPARATOR = "\x1f"  # ASCII unit separator: never inside a token
 
-    def __init__(
-        self, tokens: Mapping[str, Iterable[str]] | None = None, *, directory: Path | str | None = None
-    ) -> None:
-        super().__init__(directory=directory)
-        for report_id, report_tokens in (tokens or {}).items():
-            self.add(report_id, list(report_tokens))
-
     def _encode(self, value: Iterable[str]) -> str:
         return self._SEPARATOR.join(value)
 

@@ -168,11 +168,9 @@ def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd
             column = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         if column.dtype == object:
             column = column.infer_objects()
-        if name in categorical and len(column):
-            # Chunks with other categories stack as plain values: one column's worth, once.
-            column = column.astype("category") if not isinstance(column.dtype, pd.CategoricalDtype) else column
-            if not _sorted_categories(column):
-                column = column.astype(object).astype("category")
+        if name in categorical and len(column) and not isinstance(column.dtype, pd.CategoricalDtype):
+            # Chunks whose categories could not be united stacked as plain values: one column, once.
+            column = column.astype("category")
         columns[name] = column
         for chunk in chunks:
             if name in chunk.columns:
@@ -190,12 +188,6 @@ def _stack_categoricals(parts: list[pd.Series]) -> pd.Series | None:
         return pd.Series(union_categoricals(parts, sort_categories=True))
     except TypeError:  # categories of different types (e.g. a chunk where the column is all None)
         return None
-
-
-def _sorted_categories(column: pd.Series) -> bool:
-    # astype("category") sorts the categories; a single chunk keeps its own (already sorted) ones.
-    categories = column.cat.categories
-    return bool(categories.is_monotonic_increasing)
 
 
 # Columns whose values repeat from row to row (ids of reports, vocabulary codes, terms): held as

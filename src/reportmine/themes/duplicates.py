@@ -42,8 +42,8 @@ import random
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -182,8 +182,23 @@ def _generic_shingles(cache: _ShingleCache, n_reports: int, *, seed: int) -> np.
     return pooled[starts[counts > _GENERIC_SHARE * len(indices)]]
 
 
+@dataclass
+class _Shingles:
+    """One report's cleaned text and shingle hashes, as the near-duplicate search needs them."""
+
+    clean: str
+    hashes: np.ndarray  # the hash of the shingle starting at each position of `clean`
+    distinct: np.ndarray  # sorted distinct hashes, genre shingles included
+    content: np.ndarray | None = None  # `distinct` without the genre shingles, made when asked for
+
+    @property
+    def nbytes(self) -> int:
+        content = self.content.nbytes if self.content is not None and self.content is not self.distinct else 0
+        return 2 * len(self.clean) + self.hashes.nbytes + self.distinct.nbytes + content
+
+
 class _ShingleCache:
-    """Each report's cleaned text and shingle hashes, built when needed and kept while they fit.
+    """Each report's `_Shingles`, built when needed and kept while they fit.
 
     At most `budget_bytes` of entries are kept; the least recently used go first (and `release`
     drops a report the caller is done with). On 100,000 reports with many near-duplicate pairs,
@@ -193,10 +208,10 @@ class _ShingleCache:
     def __init__(self, texts: Sequence[object], size: int, *, budget_bytes: int | None = None) -> None:
         self._texts, self._size = texts, size
         self._budget = _CACHE_BYTES if budget_bytes is None else budget_bytes
-        self._entries: OrderedDict[int, list[Any]] = OrderedDict()
+        self._entries: OrderedDict[int, _Shingles] = OrderedDict()
         self._bytes = 0
 
-    def _entry(self, index: int) -> list[Any]:
+    def _entry(self, index: int) -> _Shingles:
         entry = self._entries.get(index)
         if entry is not None:
             self._entries.move_to_end(index)
@@ -205,39 +220,38 @@ class _ShingleCache:
         clean = clean_for_shingles(text) if isinstance(text, str) else ""
         # Shingle hashes are 32-bit (see shingle_hashes): uint32 halves the cache.
         hashes = shingle_hashes(clean, self._size).astype(np.uint32)
-        distinct = _distinct(hashes)
-        entry = [clean, hashes, distinct, None, 2 * len(clean) + hashes.nbytes + distinct.nbytes]
+        entry = _Shingles(clean, hashes, _distinct(hashes))
         self._entries[index] = entry
-        self._bytes += entry[4]
+        self._bytes += entry.nbytes
         while self._bytes > self._budget and len(self._entries) > 1:
             _, evicted = self._entries.popitem(last=False)
-            self._bytes -= evicted[4]
+            self._bytes -= evicted.nbytes
         return entry
 
     def clean(self, index: int) -> str:
-        return self._entry(index)[0]
+        return self._entry(index).clean
 
     def hashes(self, index: int) -> np.ndarray:
         """The hash of the shingle starting at each position of report `index`'s cleaned text."""
-        return self._entry(index)[1]
+        return self._entry(index).hashes
 
     def distinct(self, index: int) -> np.ndarray:
         """Sorted distinct shingle hashes of report `index` (genre shingles included)."""
-        return self._entry(index)[2]
+        return self._entry(index).distinct
 
     def content(self, index: int, generic: np.ndarray) -> np.ndarray:
         """Sorted distinct shingle hashes of report `index` without the genre shingles."""
         entry = self._entry(index)
-        if entry[3] is None:
-            entry[3] = entry[2][~_members(entry[2], generic)] if len(generic) else entry[2]
-            entry[4] += entry[3].nbytes if len(generic) else 0
-            self._bytes += entry[3].nbytes if len(generic) else 0
-        return entry[3]
+        if entry.content is None:
+            before = entry.nbytes
+            entry.content = entry.distinct[~_members(entry.distinct, generic)] if len(generic) else entry.distinct
+            self._bytes += entry.nbytes - before
+        return entry.content
 
     def release(self, index: int) -> None:
         entry = self._entries.pop(index, None)
         if entry is not None:
-            self._bytes -= entry[4]
+            self._bytes -= entry.nbytes
 
 
 def _lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
