@@ -1,7 +1,7 @@
 """Write the contract tables: CSV (UTF-8 with BOM), Parquet and one XLSX workbook, atomically."""
 from __future__ import annotations
 
-import datetime as _dt
+import codecs
 import json
 import logging
 import os
@@ -22,11 +22,8 @@ ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 # Spreadsheet programs treat these leading characters as the start of a formula (OWASP CSV
 # injection list, with tab and carriage return that some importers strip before parsing).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_XLSX_CELL_LIMIT = 32_767
 CSV_CHUNK_ROWS = 100_000
 XLSX_MAX_ROWS = 10_000  # a sheet people scroll; a county's 500 reports give ~7,000 metric rows
-# xlsxwriter stamps the creation time into the workbook; a fixed one keeps reruns byte-identical.
-_FIXED_CREATED = _dt.datetime(2000, 1, 1)
 
 
 def neutralize_cell(value: Any) -> Any:
@@ -111,13 +108,18 @@ def write_csv(frame: pd.DataFrame, target: Path, *, chunk_rows: int = CSV_CHUNK_
     """Write `frame` as CSV in UTF-8 with BOM (Excel then shows Chinese), formulas neutralised.
 
     Rows are neutralised and written `chunk_rows` at a time, so a table of millions of rows is
-    not copied whole.
+    not copied whole. Arrow's CSV writer does the formatting (about 8 times faster than pandas'
+    `to_csv`): text is quoted, missing values are empty, booleans are `true`/`false`.
     """
+    import pyarrow.csv as arrow_csv
+
     with atomic_path(target, suffix=".csv") as temporary:
-        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+        with temporary.open("wb") as handle:
+            handle.write(codecs.BOM_UTF8)
             for start in range(0, max(len(frame), 1), chunk_rows):
-                chunk = neutralize_frame(frame.iloc[start : start + chunk_rows])
-                chunk.to_csv(handle, index=False, header=start == 0, lineterminator="\n")
+                chunk = _arrow_table(neutralize_frame(frame.iloc[start : start + chunk_rows]))
+                options = arrow_csv.WriteOptions(include_header=start == 0, quoting_style="needed")
+                arrow_csv.write_csv(chunk, handle, write_options=options)
 
 
 def write_parquet(frame: pd.DataFrame, target: Path) -> None:
@@ -136,30 +138,17 @@ def write_xlsx(
     """Write one sheet per table into one workbook, formulas neutralised, long cells truncated.
 
     A sheet holds at most `max_rows` rows (Excel's own limit is 1,048,576, and a workbook of
-    millions of cells takes minutes to write and to open); the first sheet, `about`, lists every
-    table's full row count and says which sheets are cut, the CSV and Parquet files hold all rows.
-    Rows go straight to xlsxwriter in constant-memory mode: pandas' `to_excel` builds a styled
-    cell object per value and is several times slower. `row_counts` gives the full row counts
-    for the `about` sheet when `tables` holds only the first rows.
+    millions of cells is slow to open); the first sheet, `about`, lists every table's full row
+    count and says which sheets are cut, the CSV and Parquet files hold all rows. `row_counts`
+    gives the full row counts for the `about` sheet when `tables` holds only the first rows.
     """
-    import xlsxwriter
+    from reportmine.workbook import write_workbook
 
-    options = {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    }
+    counts = {name: len(frame) for name, frame in tables.items()} | dict(row_counts or {})
+    sheets = {"about": _about_sheet(counts, max_rows)}
+    sheets.update({name: _xlsx_ready(frame.head(max_rows)) for name, frame in tables.items()})
     with atomic_path(target, suffix=".xlsx") as temporary:
-        workbook = xlsxwriter.Workbook(str(temporary), options)
-        workbook.set_properties({"created": _FIXED_CREATED})
-        try:
-            counts = {name: len(frame) for name, frame in tables.items()} | dict(row_counts or {})
-            _write_sheet(workbook.add_worksheet("about"), _about_sheet(counts, max_rows))
-            for name, frame in tables.items():
-                _write_sheet(workbook.add_worksheet(name[:31]), _xlsx_ready(frame.head(max_rows)))
-        finally:
-            workbook.close()
+        write_workbook(sheets, temporary)
 
 
 def _about_sheet(row_counts: Mapping[str, int], max_rows: int) -> pd.DataFrame:
@@ -170,22 +159,6 @@ def _about_sheet(row_counts: Mapping[str, int], max_rows: int) -> pd.DataFrame:
         for name, count in row_counts.items()
     ]
     return pd.DataFrame(rows, columns=["table", "rows", "in_this_workbook", "note"])
-
-
-def _write_sheet(sheet: Any, frame: pd.DataFrame) -> None:
-    sheet.write_row(0, 0, [str(column) for column in frame.columns])
-    columns = [frame[column].astype(object).where(frame[column].notna(), None).tolist() for column in frame.columns]
-    for row_index, values in enumerate(zip(*columns), start=1):
-        sheet.write_row(row_index, 0, [_excel_value(value) for value in values])
-
-
-def _excel_value(value: Any) -> Any:
-    # numpy scalars and pandas' NA/Timestamp are not xlsxwriter types; text is the safe fallback.
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
 
 
 def write_tables(
@@ -233,6 +206,20 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame:
     return frame
 
 
+def _arrow_table(frame: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
+    ready = _parquet_ready(frame)
+    for column in ready.columns:
+        # Categories become their plain values (Arrow writes no dictionaries to CSV); object
+        # columns left mixed (numbers beside text) are written as their text.
+        if isinstance(ready[column].dtype, pd.CategoricalDtype):
+            ready[column] = ready[column].astype(ready[column].cat.categories.dtype)
+        elif ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
+            ready[column] = ready[column].map(lambda value: value if value is None or pd.isna(value) else str(value))
+    return pa.Table.from_pandas(ready, preserve_index=False)
+
+
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     # Mixed-type object columns (e.g. ints and None, or lists) trip pyarrow; lists become JSON text.
     ready = frame.copy()
@@ -243,22 +230,13 @@ def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _xlsx_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    ready = neutralize_frame(_parquet_ready(frame))
-    for column in ready.columns:
-        if is_text_column(ready[column]):
-            ready[column] = ready[column].map(_truncate_cell)
-    return ready
+    # Cells longer than Excel allows are cut by the workbook writer.
+    return neutralize_frame(_parquet_ready(frame))
 
 
 def _scalar_or_json(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def _truncate_cell(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > _XLSX_CELL_LIMIT:
-        return value[: _XLSX_CELL_LIMIT - 20] + "…[truncated]"
     return value
 
 

@@ -1,0 +1,85 @@
+"""The column-at-a-time XLSX writer: values, blanks, escaping, Excel's limits, determinism."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from reportmine import workbook
+
+
+@pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (52, "BA"), (701, "ZZ"), (702, "AAA")])
+def test_column_letter(index, letters):
+    assert workbook.column_letter(index) == letters
+
+
+def _read_back(path: Path, sheet: str) -> list[list]:
+    return [list(row) for row in openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True)]
+
+
+def test_values_come_back_with_their_types(tmp_path: Path):
+    frame = pd.DataFrame(
+        {
+            "evidence": ["县级公开课16节", "A&B <教研> 组", None],
+            "value": [16.0, np.nan, 0.25],
+            "count": pd.array([3, None, 12], dtype="Int64"),
+            "start": [0, 17, 2_000_000],
+            "approx": [True, False, True],
+            "level": pd.Categorical(["county", None, "school"]),
+        }
+    )
+    workbook.write_workbook({"metrics": frame}, tmp_path / "book.xlsx")
+    rows = _read_back(tmp_path / "book.xlsx", "metrics")
+    assert rows[0] == list(frame.columns)
+    assert rows[1] == ["县级公开课16节", 16, 3, 0, True, "county"]
+    assert rows[2] == ["A&B <教研> 组", None, None, 17, False, None]
+    assert rows[3] == [None, 0.25, 12, 2_000_000, True, "school"]
+
+
+def test_text_is_never_a_formula_or_a_number(tmp_path: Path):
+    frame = pd.DataFrame({"text": ["=1+1", "0012", "16"]})
+    workbook.write_workbook({"t": frame}, tmp_path / "book.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "book.xlsx")["t"]
+    assert [sheet.cell(row=row, column=1).value for row in (2, 3, 4)] == ["=1+1", "0012", "16"]
+    assert {sheet.cell(row=row, column=1).data_type for row in (2, 3, 4)} == {"s"}
+
+
+def test_characters_xml_cannot_hold_are_dropped_and_long_cells_cut(tmp_path: Path):
+    long_text = "研" * (workbook.CELL_LIMIT + 100)
+    frame = pd.DataFrame({"text": ["教\x01研\x0b组", long_text]})
+    workbook.write_workbook({"t": frame}, tmp_path / "book.xlsx")
+    rows = _read_back(tmp_path / "book.xlsx", "t")
+    assert rows[1] == ["教研组"]
+    assert len(rows[2][0]) <= workbook.CELL_LIMIT and rows[2][0].endswith("…[truncated]")
+
+
+def test_infinite_numbers_are_blank(tmp_path: Path):
+    workbook.write_workbook({"t": pd.DataFrame({"ratio": [np.inf, -np.inf, 1.5]})}, tmp_path / "book.xlsx")
+    assert _read_back(tmp_path / "book.xlsx", "t")[1:] == [[None], [None], [1.5]]
+
+
+def test_mixed_object_column_keeps_each_value_type(tmp_path: Path):
+    frame = pd.DataFrame({"value": [1, "十余", None, 2.5, True]}, dtype=object)
+    workbook.write_workbook({"t": frame}, tmp_path / "book.xlsx")
+    assert [row[0] for row in _read_back(tmp_path / "book.xlsx", "t")[1:]] == [1, "十余", None, 2.5, True]
+
+
+def test_empty_frame_and_sheet_order(tmp_path: Path):
+    sheets = {"about": pd.DataFrame({"table": ["errors"]}), "errors": pd.DataFrame({"path": [], "stage": [], "error": []})}
+    workbook.write_workbook(sheets, tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "book.xlsx")
+    assert book.sheetnames == ["about", "errors"]
+    assert _read_back(tmp_path / "book.xlsx", "errors") == [["path", "stage", "error"]]
+
+
+def test_workbook_is_byte_identical_across_runs(tmp_path: Path):
+    frame = pd.DataFrame({"school": ["温州市鹿城区实验小学"] * 3, "year": [2019, 2020, 2021]})
+    digests = set()
+    for run in ("one", "two"):
+        workbook.write_workbook({"reports": frame}, tmp_path / f"{run}.xlsx")
+        digests.add(hashlib.sha1((tmp_path / f"{run}.xlsx").read_bytes()).hexdigest())
+    assert len(digests) == 1
