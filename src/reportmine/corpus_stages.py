@@ -37,7 +37,8 @@ def run_corpus_stages(
     Returns topics, doc_topics, codes, keywords, near_duplicates and the three compare tables.
     """
     from reportmine import compare
-    from reportmine.themes import codebook, duplicates, keywords, topics
+    from reportmine.store import ValuesInOrder
+    from reportmine.themes import codebook, doc_term, duplicates, keywords, topics
 
     reports = tables["reports"]
     if texts is None:
@@ -53,15 +54,18 @@ def run_corpus_stages(
                 text = texts.get(report_id, "")
                 code_counts.append((report_id, len(text), codebook.code_text(text, book)))
         out["codes"] = compact_table("codes", codebook.codes_frame(code_counts))
-    # Topics, keywords and near-duplicates need only the stores and the reports table: they run
-    # side by side (one process each) unless the corpus is so large that their working memory
-    # together would matter more than the time saved.
+    with _timed(timings, "term_counts"):
+        # Topics and keywords read the same reports × terms counts: the tokens are counted once.
+        counts = doc_term.count_terms(ValuesInOrder(tokens, list(reports["report_id"]), default=[]))
+    # Topics, keywords and near-duplicates need only the counts, the text store and the reports
+    # table: they run side by side (one process each) unless the corpus is so large that their
+    # working memory together would matter more than the time saved.
     jobs = {
         "topics": partial(
-            topics.fit_topics, report_ids, tokens=tokens, n_topics=settings.n_topics,
+            topics.fit_topics, report_ids, tokens=tokens, counts=counts, n_topics=settings.n_topics,
             method=settings.topic_method, random_state=0,
         ),
-        "keywords": partial(keywords.keywords, report_ids, by=KEYWORD_GROUPINGS, tokens=tokens),
+        "keywords": partial(keywords.keywords, report_ids, by=KEYWORD_GROUPINGS, tokens=tokens, counts=counts),
         "near_duplicates": partial(
             duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
             signatures=signatures, texts=texts,

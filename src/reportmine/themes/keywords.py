@@ -19,17 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from reportmine.errors import InputError
+from reportmine.themes.doc_term import DocTermCounts, count_terms
 
 KEYWORD_COLUMNS = ["group_by", "group", "term", "count", "tfidf", "keyness", "log_likelihood", "chi2"]
 UNKNOWN_GROUP = "(unknown)"
 _CHUNK_GROUPS = 2000  # groups scored at a time: bounds memory when by="report_id" on 100,000 reports
-
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
 
 
 def _group_label(value: object) -> str:
@@ -39,16 +36,6 @@ def _group_label(value: object) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)
-
-
-def _doc_term(token_lists: Iterable[list[str]]) -> tuple[sparse.csr_matrix, np.ndarray] | None:
-    """Return (reports × terms counts, terms), or None when no report has a token."""
-    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, dtype=np.int32)
-    try:
-        doc_term = vectorizer.fit_transform(token_lists)  # one pass: the lists may be read lazily
-    except ValueError:  # empty vocabulary
-        return None
-    return doc_term.tocsr(), vectorizer.get_feature_names_out()
 
 
 def _group_counts(doc_term: sparse.csr_matrix, group_values: pd.Series) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -143,6 +130,7 @@ def keywords(
     by: str | Sequence[str] = "report_id",
     top_n: int = 20,
     tokens: Mapping[str, list[str]] | None = None,
+    counts: DocTermCounts | None = None,
 ) -> pd.DataFrame:
     """Return the `keywords` table: the top terms of each group with tfidf, keyness and χ².
 
@@ -154,26 +142,31 @@ def keywords(
         top_n: terms kept per group.
         tokens: report_id → content tokens, read one report at a time (e.g. an analysis'
             `TokenStore`), instead of a `tokens` column.
+        counts: the reports' term counts from `doc_term.count_terms`, rows in the order of
+            `token_docs` (counted once for topics and keywords); then tokens are not read.
 
     Returns:
         group_by, group (as text; missing values are "(unknown)"), term, count, tfidf, keyness,
         log_likelihood, chi2.
     """
     groupings = [by] if isinstance(by, str) else list(by)
-    has_tokens = tokens is not None or "tokens" in token_docs.columns
+    has_tokens = counts is not None or tokens is not None or "tokens" in token_docs.columns
     missing = [column for column in groupings if column not in token_docs.columns]
     if missing or not has_tokens:
         raise InputError(f"keywords needs the columns tokens (or a tokens mapping) and {', '.join(map(repr, groupings))}")
     if top_n < 1:
         raise InputError(f"top_n must be ≥ 1, got {top_n}")
-    if tokens is not None:
-        token_lists: Iterable[list[str]] = (tokens.get(report_id, []) for report_id in token_docs["report_id"])
-    else:
-        token_lists = token_docs["tokens"]
-    counted = _doc_term(token_lists)
-    if counted is None:
+    if counts is None:
+        if tokens is not None:
+            token_lists: Iterable[list[str]] = (tokens.get(report_id, []) for report_id in token_docs["report_id"])
+        else:
+            token_lists = token_docs["tokens"]
+        counts = count_terms(token_lists)
+    if counts is None:
         return pd.DataFrame(columns=KEYWORD_COLUMNS)
-    doc_term, terms = counted
+    if counts.n_reports != len(token_docs):
+        raise InputError(f"keywords: counts have {counts.n_reports} rows for {len(token_docs)} reports")
+    doc_term, terms = counts.counts, counts.terms
     term_dtype = pd.CategoricalDtype(pd.Index(terms, dtype="str"))
     frames = []
     for grouping in groupings:

@@ -27,20 +27,23 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from numbers import Integral
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from reportmine.errors import InputError
 from reportmine.store import ValuesInOrder
+from reportmine.themes.doc_term import DocTermCounts, count_terms
 
 logger = logging.getLogger(__name__)
 
@@ -135,19 +138,23 @@ class TopicModel(BaseEstimator):
         if self.max_fit_docs is not None and (not isinstance(self.max_fit_docs, (int, np.integer)) or self.max_fit_docs < 2):
             raise InputError(f"max_fit_docs must be an integer ≥ 2 or None, got {self.max_fit_docs!r}")
 
-    def _vectorize(self, docs: list[list[str]]):  # noqa: ANN202
+    def _weight(self, fit_counts: sparse.csr_matrix) -> tuple[np.ndarray, sparse.csr_matrix]:
+        """Pick the vocabulary and weight the counts, as scikit-learn's TfidfVectorizer would.
+
+        Returns the kept columns of `fit_counts` and the weighted reports × kept terms matrix;
+        the vocabulary limits are relaxed to 1 and 1.0 when a tiny corpus would leave no term.
+        """
         lda = self.method == "lda"
-        settings = [(self.min_df, self.max_df), (1, 1.0)]
-        for min_df, max_df in settings:
-            vectorizer = TfidfVectorizer(
-                analyzer=_identity, lowercase=False, max_features=self.max_features,
-                min_df=min_df, max_df=max_df, use_idf=not lda, norm=None if lda else "l2",
-                dtype=np.float64,
-            )
-            try:
-                return vectorizer, vectorizer.fit_transform(docs)
-            except ValueError as exc:  # no term left after pruning, or max_df below min_df
-                logger.info("topics: vocabulary limits too strict for %d reports (%s); relaxing", len(docs), exc)
+        present = np.flatnonzero(np.bincount(fit_counts.indices, minlength=fit_counts.shape[1]))
+        counts = fit_counts[:, present].astype(np.float64)
+        for min_df, max_df in [(self.min_df, self.max_df), (1, 1.0)]:
+            kept = _limit_vocabulary(counts, min_df=min_df, max_df=max_df, max_features=self.max_features)
+            if kept is None:
+                logger.info("topics: vocabulary limits too strict for %d reports; relaxing", counts.shape[0])
+                continue
+            matrix = counts[:, kept]
+            self.tfidf_ = TfidfTransformer(use_idf=not lda, norm=None if lda else "l2").fit(matrix)
+            return present[kept], self.tfidf_.transform(matrix, copy=False)
         raise InputError("topics: the reports have no content tokens to model")
 
     def _make_model(self, n_topics: int, seed: int):  # noqa: ANN202
@@ -192,29 +199,32 @@ class TopicModel(BaseEstimator):
     def fit(self, token_lists: Iterable[list[str]], y: object = None) -> TopicModel:  # noqa: ARG002
         """Learn the vocabulary and topics from lists of content tokens (one list per report)."""
         self._check_params()
+        counts = count_terms(token_lists)
+        if counts is None:
+            raise InputError("topics: the reports have no content tokens to model")
+        return self.fit_counts(counts)
+
+    def fit_counts(self, counts: DocTermCounts) -> TopicModel:
+        """Learn the vocabulary and topics from the reports' term counts (`doc_term.count_terms`)."""
+        self._check_params()
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        # A Sequence (e.g. `ValuesInOrder` over a TokenStore) is read one report at a time.
-        docs = token_lists if isinstance(token_lists, Sequence) else [list(tokens) for tokens in token_lists]
-        if not len(docs):
+        n_docs = counts.n_reports
+        if not n_docs:
             raise InputError("topics: no reports to model")
-        sampled = self.max_fit_docs is not None and len(docs) > self.max_fit_docs
-        if sampled:
-            sample = np.sort(rng.choice(len(docs), size=int(self.max_fit_docs), replace=False))
-            fit_docs = [list(docs[index]) for index in sample]
-        else:
-            fit_docs = [list(tokens) for tokens in docs]
-        self.vectorizer_, doc_term = self._vectorize(fit_docs)
-        self.vocabulary_ = self.vectorizer_.vocabulary_
-        self.feature_names_ = self.vectorizer_.get_feature_names_out()
+        sampled = self.max_fit_docs is not None and n_docs > self.max_fit_docs
+        sample = np.sort(rng.choice(n_docs, size=int(self.max_fit_docs), replace=False)) if sampled else slice(None)
+        columns, doc_term = self._weight(counts.counts[sample])
+        self.feature_names_ = counts.terms[columns]
+        self.vocabulary_ = {str(term): index for index, term in enumerate(self.feature_names_)}
         # One BLAS thread: multi-threaded reductions may round differently from run to run, and on
         # these thin sparse problems threads cost more than they bring (5x slower on 2 busy cores).
         with threadpool_limits(limits=1, user_api="blas"):
-            chosen = self.n_topics if self.n_topics is not None else self._choose_n_topics(doc_term, seed, len(docs))
+            chosen = self.n_topics if self.n_topics is not None else self._choose_n_topics(doc_term, seed, n_docs)
             self.n_topics_ = int(min(chosen, max(1, min(doc_term.shape))))
             self.model_, doc_topic = self._fit_model(doc_term, self.n_topics_, seed)
             if sampled:
-                doc_topic = self._transform_in_chunks(docs)
+                doc_topic = self._transform_in_chunks(counts.counts[:, columns])
         # Renumber topics by decreasing total weight (stable for ties) so topic 0 is the most present.
         totals = doc_topic.sum(axis=0)
         self.topic_order_ = np.argsort(-totals, kind="stable")
@@ -223,13 +233,13 @@ class TopicModel(BaseEstimator):
         self.weight_share_ = totals[self.topic_order_] / totals.sum() if totals.sum() > 0 else totals * 0
         return self
 
-    def _transform_in_chunks(self, docs: Sequence[list[str]]) -> np.ndarray:
+    def _transform_in_chunks(self, vocabulary_counts: sparse.csr_matrix) -> np.ndarray:
         # NMF's solver stops on a tolerance summed over the rows it is given, so one call is kept
         # up to _TRANSFORM_CHUNK reports; beyond, chunks bound the memory of the term matrix.
         parts = []
-        for start in range(0, len(docs), _TRANSFORM_CHUNK):
-            chunk = (list(docs[index]) for index in range(start, min(start + _TRANSFORM_CHUNK, len(docs))))
-            parts.append(self.model_.transform(self.vectorizer_.transform(chunk)))
+        for start in range(0, vocabulary_counts.shape[0], _TRANSFORM_CHUNK):
+            chunk = vocabulary_counts[start : start + _TRANSFORM_CHUNK].astype(np.float64)
+            parts.append(self.model_.transform(self.tfidf_.transform(chunk, copy=False)))
         return np.vstack(parts)
 
     def _check_fitted(self) -> None:
@@ -239,7 +249,8 @@ class TopicModel(BaseEstimator):
     def transform(self, token_lists: Iterable[list[str]]) -> np.ndarray:
         """Return the topic weights (rows sum to 1, or 0 for reports with no known term)."""
         self._check_fitted()
-        doc_term = self.vectorizer_.transform(list(tokens) for tokens in token_lists)
+        counter = CountVectorizer(analyzer=_identity, lowercase=False, vocabulary=self.vocabulary_, dtype=np.float64)
+        doc_term = self.tfidf_.transform(counter.transform(list(tokens) for tokens in token_lists), copy=False)
         return _normalize_rows(self.model_.transform(doc_term)[:, self.topic_order_])
 
     def fit_transform(self, token_lists: Iterable[list[str]], y: object = None) -> np.ndarray:  # noqa: ARG002
@@ -281,33 +292,58 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def fit_topics(
-    token_docs: pd.DataFrame, *, tokens: Mapping[str, list[str]] | None = None, **params: object
+    token_docs: pd.DataFrame,
+    *,
+    tokens: Mapping[str, list[str]] | None = None,
+    counts: DocTermCounts | None = None,
+    **params: object,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit a TopicModel on `token_docs` and return the (topics, doc_topics) tables.
 
     `token_docs` has report_id and `tokens`, or only report_id when `tokens` (report_id →
     content tokens, e.g. a `TokenStore`) is given; then each report's tokens are read when needed.
+    `counts` (from `doc_term.count_terms`, rows in the order of `token_docs`) replaces the tokens
+    when the corpus stages have counted them once for topics and keywords.
     A corpus with fewer than two reports that have content tokens has no topics to find: both
     tables come back empty (with their columns) instead of an error, so a run over a folder of
     one report, or of only unreadable files, still writes every table.
     """
     report_ids = list(token_docs["report_id"])
-    docs: Sequence[list[str]] = (
-        ValuesInOrder(tokens, report_ids, default=[]) if tokens is not None else list(token_docs["tokens"])
-    )
-    n_with_tokens = _count_nonempty(docs, tokens, report_ids)
+    if counts is None:
+        docs: Sequence[list[str]] = (
+            ValuesInOrder(tokens, report_ids, default=[]) if tokens is not None else list(token_docs["tokens"])
+        )
+        counts = count_terms(docs)
+    n_with_tokens = int(np.count_nonzero(np.diff(counts.counts.indptr))) if counts is not None else 0
     if n_with_tokens < 2:
         logger.info("topics: %d report(s) with content tokens, no topic model fitted", n_with_tokens)
         return pd.DataFrame(columns=TOPICS_COLUMNS), pd.DataFrame(columns=DOC_TOPICS_COLUMNS)
-    model = TopicModel(**params).fit(docs)
+    if counts.n_reports != len(report_ids):
+        raise InputError(f"topics: counts have {counts.n_reports} rows for {len(report_ids)} reports")
+    model = TopicModel(**params).fit_counts(counts)
     return model.topics_frame(), model.doc_topics_frame(report_ids)
 
 
-def _count_nonempty(docs: Sequence[list[str]], tokens: Mapping[str, list[str]] | None, report_ids: list[str]) -> int:
-    size = getattr(tokens, "size", None)
-    if size is not None:  # a spool knows each value's size without reading it
-        return sum(1 for report_id in report_ids if report_id in tokens and size(report_id))
-    return sum(1 for doc in docs if len(doc))
+def _limit_vocabulary(
+    counts: sparse.csr_matrix, *, min_df: int | float, max_df: int | float, max_features: int | None
+) -> np.ndarray | None:
+    """Columns kept by scikit-learn's document-frequency and max_features rules; None if none."""
+    n_docs = counts.shape[0]
+    max_doc_count = max_df if isinstance(max_df, Integral) else max_df * n_docs
+    min_doc_count = min_df if isinstance(min_df, Integral) else min_df * n_docs
+    if max_doc_count < min_doc_count:
+        return None
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    mask = (document_frequency <= max_doc_count) & (document_frequency >= min_doc_count)
+    if max_features is not None and mask.sum() > max_features:
+        # The same (unstable) argsort of the same float totals as scikit-learn: the same ties win.
+        term_totals = np.asarray(counts.sum(axis=0)).ravel()
+        most_used = (-term_totals[mask]).argsort()[:max_features]
+        limited = np.zeros(len(mask), dtype=bool)
+        limited[np.flatnonzero(mask)[most_used]] = True
+        mask = limited
+    kept = np.flatnonzero(mask)
+    return kept if len(kept) else None
 
 
 __all__ = ["TopicModel", "fit_topics", "formula_n_topics", "npmi_coherence", "TOPICS_COLUMNS", "DOC_TOPICS_COLUMNS"]

@@ -1,0 +1,84 @@
+"""Count each report's content tokens once: the reports × terms matrix topics and keywords share.
+
+scikit-learn's vectorizers look every token up in a Python dict (about 0.4 µs a token: a second
+per 2.5 million tokens), and the topic model and the keyword tables each counted the whole corpus
+again. Here a block of reports is counted with one hash-table pass in C (`pandas.factorize`), only
+each block's distinct terms touch the Python vocabulary, and both stages read the same matrix.
+Columns are in sorted term order, as scikit-learn's `CountVectorizer` orders them, so a model fitted
+on these counts is the one fitted on the tokens.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain, islice
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+_BLOCK_REPORTS = 5000  # reports counted at a time: bounds the flat token array of a block
+
+
+@dataclass(frozen=True)
+class DocTermCounts:
+    """Reports × terms counts (int32 CSR, rows in report order) and the sorted terms."""
+
+    counts: sparse.csr_matrix
+    terms: np.ndarray  # object array of str, sorted; column j counts terms[j]
+
+    @property
+    def n_reports(self) -> int:
+        return int(self.counts.shape[0])
+
+
+def count_terms(token_lists: Iterable[list[str]], *, block_reports: int = _BLOCK_REPORTS) -> DocTermCounts | None:
+    """Count the tokens of each report; None when no report has a token.
+
+    The token lists are read once, in order, a block at a time (they may come lazily from a
+    disk spool).
+
+    >>> count_terms([["公开课", "教研", "公开课"], ["教研"]]).counts.toarray().tolist()
+    [[2, 1], [0, 1]]
+    """
+    vocabulary: dict[str, int] = {}
+    blocks = [_count_block(block, vocabulary) for block in _blocks(token_lists, block_reports)]
+    if not vocabulary:
+        return None
+    n_terms = len(vocabulary)
+    for block in blocks:
+        block.resize((block.shape[0], n_terms))
+    counts = sparse.vstack(blocks, format="csr", dtype=np.int32) if blocks else sparse.csr_matrix((0, n_terms), dtype=np.int32)
+    terms = np.empty(n_terms, dtype=object)
+    terms[:] = list(vocabulary)
+    order = np.asarray(sorted(range(n_terms), key=terms.__getitem__), dtype=np.int64)
+    column_of = np.empty(n_terms, dtype=np.int32)
+    column_of[order] = np.arange(n_terms, dtype=np.int32)
+    counts.indices = column_of[counts.indices]
+    counts.has_sorted_indices = False
+    counts.sort_indices()
+    return DocTermCounts(counts=counts, terms=terms[order])
+
+
+def _blocks(token_lists: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
+    iterator = iter(token_lists)
+    while block := list(islice(iterator, size)):
+        yield block
+
+
+def _count_block(block: list[list[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
+    lengths = np.fromiter((len(tokens) for tokens in block), dtype=np.int64, count=len(block))
+    flat = np.fromiter(chain.from_iterable(block), dtype=object, count=int(lengths.sum()))
+    codes, distinct = pd.factorize(flat)
+    # Only the block's distinct terms go through the Python vocabulary.
+    term_ids = np.fromiter(
+        (vocabulary.setdefault(term, len(vocabulary)) for term in distinct), dtype=np.int32, count=len(distinct)
+    )
+    rows = np.repeat(np.arange(len(block), dtype=np.int32), lengths)
+    matrix = sparse.coo_matrix(
+        (np.ones(len(codes), dtype=np.int32), (rows, term_ids[codes])), shape=(len(block), max(len(vocabulary), 1))
+    )
+    return matrix.tocsr()  # duplicates (a term used twice in a report) are summed here
+
+
+__all__ = ["DocTermCounts", "count_terms"]

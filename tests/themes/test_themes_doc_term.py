@@ -1,0 +1,71 @@
+"""Counting content tokens once for topics and keywords: the same counts scikit-learn makes."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer
+
+from reportmine.themes.doc_term import count_terms
+from reportmine.themes.keywords import keywords
+from reportmine.themes.topics import TopicModel, fit_topics
+
+
+def _sklearn_counts(token_lists):
+    vectorizer = CountVectorizer(analyzer=lambda tokens: tokens, lowercase=False)
+    return vectorizer.fit_transform(token_lists), vectorizer.get_feature_names_out()
+
+
+def test_counts_equal_scikit_learn_on_the_bundled_corpus(bundled_token_docs: pd.DataFrame):
+    counted = count_terms(bundled_token_docs["tokens"])
+    expected, terms = _sklearn_counts(bundled_token_docs["tokens"])
+    assert list(counted.terms) == list(terms)
+    assert (counted.counts != expected).nnz == 0
+    assert counted.counts.has_sorted_indices
+
+
+def test_counts_do_not_depend_on_the_block_size(bundled_token_docs: pd.DataFrame):
+    whole = count_terms(bundled_token_docs["tokens"])
+    in_blocks = count_terms(bundled_token_docs["tokens"], block_reports=3)
+    assert list(in_blocks.terms) == list(whole.terms)
+    assert (in_blocks.counts != whole.counts).nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("token_lists", "expected"),
+    [
+        ([["公开课", "教研", "公开课"], [], ["教研"]], [[2, 1], [0, 0], [0, 1]]),
+        ([["小班化"]], [[1]]),
+    ],
+)
+def test_counts_of_small_cases(token_lists, expected):
+    assert count_terms(token_lists).counts.toarray().tolist() == expected
+
+
+def test_no_tokens_no_counts():
+    assert count_terms([[], []]) is None
+    assert count_terms([]) is None
+
+
+def test_topics_from_counts_equal_topics_from_tokens(bundled_token_docs: pd.DataFrame):
+    from_tokens = TopicModel(n_topics=4, max_fit_docs=30).fit(bundled_token_docs["tokens"])
+    from_counts = TopicModel(n_topics=4, max_fit_docs=30).fit_counts(count_terms(bundled_token_docs["tokens"]))
+    assert list(from_counts.feature_names_) == list(from_tokens.feature_names_)
+    np.testing.assert_array_equal(from_counts.doc_topic_, from_tokens.doc_topic_)
+    counted = fit_topics(bundled_token_docs, counts=count_terms(bundled_token_docs["tokens"]), n_topics=4)
+    assert counted[0].equals(fit_topics(bundled_token_docs, n_topics=4)[0])
+
+
+def test_topic_vocabulary_follows_scikit_learn_limits(bundled_token_docs: pd.DataFrame):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    model = TopicModel(n_topics=3, max_features=200, max_fit_docs=None).fit(bundled_token_docs["tokens"])
+    reference = TfidfVectorizer(analyzer=lambda tokens: tokens, lowercase=False, max_features=200, min_df=2, max_df=0.9)
+    reference.fit(bundled_token_docs["tokens"])
+    assert list(model.feature_names_) == list(reference.get_feature_names_out())
+    np.testing.assert_allclose(model.tfidf_.idf_, reference.idf_)
+
+
+def test_keywords_from_counts_equal_keywords_from_tokens(bundled_token_docs: pd.DataFrame):
+    counted = keywords(bundled_token_docs, by="school", top_n=5, counts=count_terms(bundled_token_docs["tokens"]))
+    assert counted.equals(keywords(bundled_token_docs, by="school", top_n=5))
