@@ -198,6 +198,14 @@ def _level(view: ReportView, clause: Span, segment_start: int, anchor: _Anchor) 
 
 def _frame(view: ReportView, clause: Span, *, across_sentences: bool = False) -> list[Span]:
     """The clause and up to _FRAME_REACH clauses before it in the same sentence (or paragraph)."""
+    key = ("frame", clause, across_sentences)
+    known = view.memo.get(key)
+    if known is None:
+        known = view.memo[key] = _frame_spans(view, clause, across_sentences)
+    return known  # type: ignore[return-value]  # callers only read the list
+
+
+def _frame_spans(view: ReportView, clause: Span, across_sentences: bool) -> list[Span]:
     spans = [clause]
     for _ in range(_FRAME_REACH):
         previous = view.previous_clause(spans[-1], across_sentences=across_sentences)

@@ -24,8 +24,9 @@ __all__ = ["ReportView", "Span"]
 Span = tuple[int, int]
 
 # Clause breaks after folding (full-width forms kept in case folding is not available);
-# a full stop between digits is a decimal point, not a break.
-_CLAUSE_BREAK = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
+# a full stop between digits is a decimal point, not a break (`_clause_breaks`).
+_CLAUSE_BREAK = re.compile(r"[,;:!?\n。，；：！？.]")
+_DIGITS = frozenset("0123456789")
 # Breaks that end a sentence or a ；-part: a level word never reaches across them.
 _SENTENCE_BREAKS = frozenset("。!?;！？；\n")
 _NUMERALS = tuple("一二三四五六七八九十两")
@@ -60,6 +61,45 @@ def _mask_titles(folded: str) -> str:
     return _BOOK_TITLE.sub(lambda m: "《" + _MASK * (len(m.group()) - 2) + "》", folded)
 
 
+def _clause_breaks(folded: str) -> list[int]:
+    """Offsets of the clause breaks. One character class lets the scanner skip text at C speed
+    (a lookaround alternative for the full stop made it try every position); full stops are
+    then kept unless they stand between two digits, as "(?<![0-9])\\.|\\.(?![0-9])" keeps them."""
+    breaks = [match.start() for match in _CLAUSE_BREAK.finditer(folded)]
+    if "." not in folded:
+        return breaks
+    last = len(folded) - 1
+    return [index for index in breaks if not (
+        folded[index] == "." and 0 < index < last and folded[index - 1] in _DIGITS and folded[index + 1] in _DIGITS)]
+
+
+class _WordIndex:
+    """The matches of a word pattern over the whole folded text, answered per window by bisection.
+
+    A window's own scan (``pattern.finditer(folded, start, end)``) finds exactly the whole-text
+    matches lying inside the window unless a whole-text match straddles one of its ends: every
+    position the window scan tries is then tried by the whole-text scan with the same result (a
+    shorter text end never makes a failed literal alternative match). Windows cut through a
+    match are scanned as before. Only for patterns without lookarounds (plain word lists).
+    """
+
+    def __init__(self, pattern: re.Pattern[str], folded: str) -> None:
+        self.pattern, self.folded = pattern, folded
+        self.matches = list(pattern.finditer(folded))
+        self.starts = [match.start() for match in self.matches]
+        self.ends = [match.end() for match in self.matches]
+
+    def finditer(self, start: int, end: int) -> list[re.Match[str]]:
+        """The matches ``pattern.finditer(folded, start, end)`` gives, in text order."""
+        first = bisect_right(self.ends, start)  # first match ending after `start`
+        if first == len(self.matches) or self.starts[first] >= end:
+            return []  # no whole-text match reaches into the window: its scan finds none
+        last = bisect_left(self.starts, end, first)  # matches starting before `end`
+        if self.starts[first] < start or self.ends[last - 1] > end:
+            return list(self.pattern.finditer(self.folded, start, end))  # a match cut by the window
+        return self.matches[first:last]
+
+
 @dataclass
 class ReportView:
     """One report's text with its folded copy, clause breaks and quantities, searched by offset."""
@@ -68,11 +108,15 @@ class ReportView:
 
     def __post_init__(self) -> None:
         self.folded = _mask_titles(_fold_function()(self.text))
-        self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(self.folded)]
+        self.breaks = _clause_breaks(self.folded)
         self.quantities = find_quantities(self.folded)
         self._quantity_starts = [q.start for q in self.quantities]
         self.cues = metric_cues()
         self._clauses: dict[int, Span] = {}  # clause number → span (asked ~5 times per clause)
+        self._levels = _WordIndex(self.cues.levels, self.folded)
+        # Results of pure helpers of the extractors, keyed by the helper's name and arguments
+        # (a clause's frame is asked for up to four times per award).
+        self.memo: dict[tuple[object, ...], object] = {}
 
     def clause_of(self, position: int) -> Span:
         """Return (start, end) of the clause around `position`, surrounding blanks trimmed."""
@@ -147,8 +191,8 @@ class ReportView:
         With `people`, a level word followed (within 3 characters) by a people word describes the
         people ("市、区教研员", "全校教师") and is skipped.
         """
-        found = []
-        for match in self.cues.levels.finditer(self.folded, start, end):
+        found: list[str] = []
+        for match in self._levels.finditer(start, end):
             level = self.cues.level_of[match.group()]
             scope = match.group() in self.cues.scope_levels
             if level and not (people and not scope and self._describes_people(match.end(), people)) \

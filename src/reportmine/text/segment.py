@@ -198,11 +198,7 @@ def tokenize(
     if segmenter is None:
         segmenter = _default_segmenter() if backend is None else get_segmenter(backend)
     words = segmenter.cut(_fold(text) if fold else text)
-    is_word = _verdicts(_IS_WORD, words, lambda word: _WORD_CHAR.search(word) is not None)
-    try:
-        return list(compress(words, map(is_word.__getitem__, words)))  # a filter run in C
-    except KeyError:  # another thread emptied the shared memo meanwhile
-        return [word for word in words if _WORD_CHAR.search(word)]
+    return _kept(_IS_WORD, words, lambda word: _WORD_CHAR.search(word) is not None)
 
 
 # Verdicts per distinct token, shared by all reports of a process: the vocabulary of a corpus is
@@ -210,6 +206,18 @@ def tokenize(
 _VERDICTS_MAX = 500_000  # a memo is emptied when it reaches this many words (bounded memory)
 _IS_WORD: dict[str, bool] = {}
 _IS_CONTENT: dict[frozenset[str], dict[str, bool]] = {}  # per stop-word set
+
+
+def _kept(memo: dict[str, bool], tokens: list[str], test: Callable[[str], bool]) -> list[str]:
+    """Return the tokens passing `test`, each distinct token tested once per process (`memo`)."""
+    for _attempt in range(2):
+        try:
+            # A filter run in C. Once a few reports are done nearly every token is known, so the
+            # lookup is tried first and the unknown tokens are only sought when it fails.
+            return list(compress(tokens, map(memo.__getitem__, tokens)))
+        except KeyError:  # an unknown token (or another thread emptied the shared memo meanwhile)
+            _verdicts(memo, tokens, test)
+    return [token for token in tokens if test(token)]
 
 
 def _verdicts(memo: dict[str, bool], tokens: list[str], test: Callable[[str], bool]) -> dict[str, bool]:
@@ -249,11 +257,7 @@ def content_tokens(tokens: list[str], *, stopwords: frozenset[str] | set[str] | 
             if len(_IS_CONTENT) >= 8:
                 _IS_CONTENT.clear()
             memo = _IS_CONTENT.setdefault(stop, {})
-        keep = _verdicts(memo, tokens, is_content)
-        try:
-            return list(compress(tokens, map(keep.__getitem__, tokens)))
-        except KeyError:  # another thread emptied the shared memo meanwhile
-            pass
+        return _kept(memo, tokens, is_content)
     return [token for token in tokens if is_content(token)]
 
 

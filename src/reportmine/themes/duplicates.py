@@ -37,6 +37,7 @@ passage, as cleaned text (punctuation removed).
 """
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import re
@@ -89,6 +90,30 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint64(33))
 
 
+def _clean_codes(text: str) -> np.ndarray:
+    """The code points of `clean_for_shingles(text)` (uint32), sieved through a lookup table.
+
+    About 3× faster than the regex and join, and the cleaned string is never built: a signature
+    only needs the code points. Texts beyond the Basic Multilingual Plane take the regex path.
+    """
+    try:
+        codes = np.frombuffer(fold(text).encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates
+        codes = None
+    if codes is None or (len(codes) and int(codes.max()) >= len(_word_char_table())):
+        return np.frombuffer(clean_for_shingles(text).encode("utf-32-le"), dtype=np.uint32)
+    return codes[_word_char_table()[codes]]
+
+
+@lru_cache(maxsize=1)
+def _word_char_table() -> np.ndarray:
+    """True for every BMP code point `_WORD_RUN` keeps (built once per process with the regex itself)."""
+    every_char = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=bool)
+    table[[match.start() for match in re.finditer(r"[^\W_]", every_char)]] = True
+    return table
+
+
 def shingle_hashes(clean: str, size: int) -> np.ndarray:
     """Return the 32-bit hash of the shingle starting at each position of `clean` (vectorised).
 
@@ -97,7 +122,14 @@ def shingle_hashes(clean: str, size: int) -> np.ndarray:
     """
     if len(clean) < size:
         return np.empty(0, dtype=np.uint64)
-    codes = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _code_shingle_hashes(np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32), size)
+
+
+def _code_shingle_hashes(code_points: np.ndarray, size: int) -> np.ndarray:
+    """`shingle_hashes` of a text given as its code points."""
+    if len(code_points) < size:
+        return np.empty(0, dtype=np.uint64)
+    codes = code_points.astype(np.uint64)
     n_shingles = len(codes) - size + 1
     rolling = np.zeros(n_shingles, dtype=np.uint64)
     for offset in range(size):
@@ -114,8 +146,11 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _new_minhash(num_perm: int, seed: int) -> MinHash:
     # Shingles arrive already hashed to 32-bit integers: `int` is the (picklable) hash function.
     # Drawing the permutations is a third of a signature's cost: draw them once per (num_perm, seed).
-    template = _template_minhash(num_perm, seed)
-    return MinHash(num_perm=num_perm, seed=seed, hashfunc=int, permutations=template.permutations, scheme=template.scheme)
+    # A shallow copy of the template shares its permutations (as the constructor given them
+    # would) and is ~4× cheaper than the constructor's checks; the hash values are its own.
+    signature = copy.copy(_template_minhash(num_perm, seed))
+    signature.hashvalues = signature.hashvalues.copy()
+    return signature
 
 
 @lru_cache(maxsize=8)
@@ -130,7 +165,7 @@ def minhash_signature(text: str, *, shingle: int = 5, num_perm: int = 128, seed:
     `near_duplicates(..., signatures=...)`.
     """
     signature = _new_minhash(num_perm, seed)
-    hashes = _distinct(shingle_hashes(clean_for_shingles(text), shingle))
+    hashes = _distinct(_code_shingle_hashes(_clean_codes(text), shingle))
     if len(hashes):
         _update_signature(signature, hashes)
     return signature

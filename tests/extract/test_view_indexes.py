@@ -1,0 +1,27 @@
+"""The per-report indexes of ReportView answer exactly what a scan of the window would."""
+from __future__ import annotations
+
+import random
+import re
+
+from reportmine.extract.clauses import ReportView, _clause_breaks, _WordIndex
+
+_TEXT = ("本学期市级公开课3节，区级、县级研讨课各1.5次；校级教研活动每周一次。\n"
+         "全市教师2.0培训，片区联片教研12次。省市区三级比赛中获一等奖。市.区")
+
+
+def test_clause_breaks_keep_decimal_points_inside_numbers() -> None:
+    old = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
+    for text in (_TEXT, "1.5", ".5", "5.", "a.b", "3.4.5", "。.。", ""):
+        assert _clause_breaks(text) == [m.start() for m in old.finditer(text)]
+
+
+def test_word_index_equals_window_scans() -> None:
+    view = ReportView(_TEXT)
+    index = _WordIndex(view.cues.levels, view.folded)
+    rng = random.Random(7)
+    for _ in range(2000):
+        start = rng.randrange(len(view.folded) + 1)
+        end = rng.randrange(start, len(view.folded) + 1)
+        expected = [m.span() for m in view.cues.levels.finditer(view.folded, start, end)]
+        assert [m.span() for m in index.finditer(start, end)] == expected
