@@ -67,12 +67,18 @@ def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: i
     # per worker are in flight: `Executor.map` would submit every task at once, and when this
     # process falls behind the workers (it shares the cores with them) finished results would
     # pile up in memory: 1.4 GB over a 100,000-report run. Now a worker waits instead.
-    chunksize = max(1, min(32, len(tasks) // (n_workers * 8) or 1))
-    batches = (tasks[start : start + chunksize] for start in range(0, len(tasks), chunksize))
+    # The first task runs here, before the pool forks: it loads what every task needs (the
+    # segmenter's dictionary, vocabularies, compiled patterns: about a second) once, and forked
+    # workers inherit it instead of each loading it again.
+    first = function(tasks[0])
+    rest = tasks[1:]
+    chunksize = max(1, min(32, len(rest) // (n_workers * 8) or 1))
+    batches = (rest[start : start + chunksize] for start in range(0, len(rest), chunksize))
     with ProcessPoolExecutor(max_workers=n_workers) as executor:
         in_flight: deque[Any] = deque(
             executor.submit(_run_batch, function, batch) for batch in islice(batches, n_workers * _BATCHES_PER_WORKER)
         )
+        yield first
         while in_flight:
             results = in_flight.popleft().result()
             for batch in islice(batches, 1):

@@ -154,9 +154,10 @@ def test_signatures_with_other_num_perm_are_rejected(with_copy: pd.DataFrame) ->
 
 @pytest.mark.parametrize("threshold", [0.2, 0.4, 0.64, 0.8])
 def test_band_choice_matches_datasketch(threshold: float) -> None:
+    from datasketch import lsh
+
     from reportmine.themes.duplicates import _optimal_bands
 
-    lsh = pytest.importorskip("datasketch.lsh")
     assert _optimal_bands(threshold, 128) == lsh._optimal_param(threshold, 128, 0.5, 0.5)
 
 
@@ -177,20 +178,21 @@ def test_texts_from_a_store_and_bare_hash_values_give_the_same_pairs(with_copy: 
 
 @pytest.mark.parametrize("n_chars", [0, 4, 5, 300, 20_000])
 def test_signature_values_equal_datasketch_update_batch(seed_reports: pd.DataFrame, n_chars: int) -> None:
-    # minhash_signature applies the permutations in numpy itself: the values must be exactly
-    # those datasketch's own update_batch gives for the same shingle hashes.
-    from reportmine.themes.duplicates import (
-        _distinct, _new_minhash, clean_for_shingles, minhash_signature, shingle_hashes,
-    )
+    # minhash_signature draws the permutations and applies them in numpy itself: the values must
+    # be exactly those datasketch's own MinHash gives for the same shingle hashes.
+    from datasketch import MinHash
+
+    from reportmine.themes.duplicates import _distinct, _permutations, clean_for_shingles, shingle_hashes
 
     text = ("".join(seed_reports["text"]) * 10)[:n_chars]
-    expected = _new_minhash(128, 1)
+    expected = MinHash(num_perm=128, seed=1, hashfunc=int)
     hashes = _distinct(shingle_hashes(clean_for_shingles(text), 5))
     if len(hashes):
         expected.update_batch(hashes)
     signature = minhash_signature(text)
-    assert signature.hashvalues.dtype == expected.hashvalues.dtype
-    assert (signature.hashvalues == expected.hashvalues).all()
+    assert signature.dtype == expected.hashvalues.dtype
+    assert (signature == expected.hashvalues).all()
+    assert all((drawn == reference).all() for drawn, reference in zip(_permutations(128, 1), expected.permutations))
 
 
 def test_a_tiny_shingle_cache_gives_the_same_pairs(with_copy: pd.DataFrame, monkeypatch) -> None:

@@ -4,7 +4,8 @@ Each report becomes a set of character shingles (``shingle`` consecutive letters
 folding and removing punctuation and whitespace, so re-punctuated or re-wrapped copies still
 match). Shingles are hashed to 32 bits in numpy (~1.5 ms per 3,000-character report on one
 core, against ~6 ms with datasketch's SHA-1 per shingle); `minhash_signature` gives the same
-MinHash signature per report for computing in worker processes.
+MinHash values (datasketch's "affine32" scheme, computed in numpy) per report for computing in
+worker processes.
 
 Candidates (LSH banding, in numpy): the signatures are stacked into an (n, num_perm) array and
 cut into b bands of r rows, with (b, r) chosen as datasketch's MinHashLSH chooses them for
@@ -37,7 +38,6 @@ passage, as cleaned text (punctuation removed).
 """
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import re
@@ -48,7 +48,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash
 
 from reportmine.errors import InputError
 from reportmine.store import ValuesInOrder
@@ -143,32 +142,29 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def _new_minhash(num_perm: int, seed: int) -> MinHash:
-    # Shingles arrive already hashed to 32-bit integers: `int` is the (picklable) hash function.
-    # Drawing the permutations is a third of a signature's cost: draw them once per (num_perm, seed).
-    # A shallow copy of the template shares its permutations (as the constructor given them
-    # would) and is ~4× cheaper than the constructor's checks; the hash values are its own.
-    signature = copy.copy(_template_minhash(num_perm, seed))
-    signature.hashvalues = signature.hashvalues.copy()
-    return signature
-
-
 @lru_cache(maxsize=8)
-def _template_minhash(num_perm: int, seed: int) -> MinHash:
-    return MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine permutations h → a·h + b (mod 2³²) of datasketch's MinHash "affine32" scheme.
 
-
-def minhash_signature(text: str, *, shingle: int = 5, num_perm: int = 128, seed: int = 1) -> MinHash:
-    """Return the MinHash of `text`'s character shingles (picklable; for computing in workers).
-
-    Signatures made with the same `shingle`, `num_perm` and `seed` can be passed to
-    `near_duplicates(..., signatures=...)`.
+    Drawn exactly as ``MinHash(num_perm=num_perm, seed=seed)`` draws them (a test checks it),
+    without importing datasketch: its package import pulls in scipy.integrate, a second and a
+    half of start-up in every worker process.
     """
-    signature = _new_minhash(num_perm, seed)
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def minhash_signature(text: str, *, shingle: int = 5, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """Return the MinHash values (uint32, one per permutation) of `text`'s character shingles.
+
+    The values are datasketch's ``MinHash(num_perm, seed, hashfunc=int).update_batch`` of the
+    shingle hashes; signatures made with the same `shingle`, `num_perm` and `seed` can be passed
+    to `near_duplicates(..., signatures=...)` (computed in workers, for example).
+    """
     hashes = _distinct(_code_shingle_hashes(_clean_codes(text), shingle))
-    if len(hashes):
-        _update_signature(signature, hashes)
-    return signature
+    return _permuted_minima(hashes, num_perm=num_perm, seed=seed)
 
 
 # MurmurHash3's 32-bit finaliser, as datasketch's "affine32" scheme pre-mixes each input hash.
@@ -176,16 +172,15 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 _SIGNATURE_CHUNK = 4096  # shingles per (chunk × num_perm) block: bounds memory on huge reports
 
 
-def _update_signature(signature: MinHash, hashes: np.ndarray) -> None:
-    """`signature.update_batch(hashes)` without its per-value Python call (a third of its time).
+def _permuted_minima(hashes: np.ndarray, *, num_perm: int, seed: int) -> np.ndarray:
+    """Minimum of a·fmix32(h) + b (wrapping at 2³²) over the shingle hashes, per permutation.
 
-    For datasketch's "affine32" scheme (its default) the same arithmetic runs on the uint32
-    array directly: fmix32, then a·h + b per permutation (wrapping), then the minimum per
-    permutation; a test checks the values equal update_batch's. Other schemes use update_batch.
+    datasketch's "affine32" update: fmix32 pre-mixes each 32-bit input, then each permutation is
+    applied on the uint32 array at once. A report with no shingle keeps the empty value.
     """
-    if getattr(signature, "scheme", None) != "affine32" or signature.hashfunc is not int:
-        signature.update_batch(hashes)
-        return
+    minima = np.full(num_perm, _EMPTY_VALUE, dtype=np.uint32)
+    if not len(hashes):
+        return minima
     s1, m1, s2, m2, s3 = _FMIX32
     values = hashes.astype(np.uint32)  # shingle hashes are 32-bit (see shingle_hashes)
     values = values ^ (values >> s1)
@@ -193,15 +188,14 @@ def _update_signature(signature: MinHash, hashes: np.ndarray) -> None:
     values = values ^ (values >> s2)
     values = values * m2
     values = (values ^ (values >> s3)).reshape(1, -1)
-    a, b = signature.permutations
+    a, b = _permutations(num_perm, seed)
     a, b = a.reshape(-1, 1), b.reshape(-1, 1)
-    minima = signature.hashvalues
     for begin in range(0, values.shape[1], _SIGNATURE_CHUNK):
         # One row per permutation: the minimum runs along contiguous memory (fastest layout).
         block = a * values[:, begin : begin + _SIGNATURE_CHUNK]
         block += b
         minima = np.minimum(minima, block.min(axis=1))
-    signature.hashvalues = minima
+    return minima
 
 
 def _generic_shingles(cache: _ShingleCache, n_reports: int, *, seed: int) -> np.ndarray:
@@ -292,15 +286,10 @@ class _ShingleCache:
 def _lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) minimising the mean false-positive and false-negative areas.
 
-    This is MinHashLSH's choice (datasketch's `_optimal_param` with weights 0.5/0.5), so the
-    candidates are those the datasketch index returned; `_optimal_bands` is the same search in
-    numpy, used if that private helper is ever gone.
+    This is MinHashLSH's choice (datasketch's `_optimal_param` with weights 0.5/0.5; a test
+    checks they agree), so the candidates are those the datasketch index returned.
     """
-    try:
-        from datasketch.lsh import _optimal_param
-    except ImportError:  # pragma: no cover - depends on the datasketch version
-        return _optimal_bands(threshold, num_perm)
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return _optimal_bands(threshold, num_perm)
 
 
 @lru_cache(maxsize=16)
@@ -377,18 +366,18 @@ def _closest(a: np.ndarray, b: np.ndarray, estimate: np.ndarray, max_partners: i
     return kept[: len(a)] | kept[len(a) :]
 
 
-def _hash_values(signature: MinHash | np.ndarray) -> np.ndarray:
+def _hash_values(signature: np.ndarray) -> np.ndarray:
     # Workers send bare hash values (uint32; MinHash keeps its 32-bit values in uint64).
     return np.asarray(getattr(signature, "hashvalues", signature), dtype=np.uint64)
 
 
-def _is_empty(signature: MinHash | np.ndarray) -> bool:
+def _is_empty(signature: np.ndarray) -> bool:
     """True for the signature of a text too short for one shingle (every value at its maximum)."""
     return bool((_hash_values(signature) == _EMPTY_VALUE).all())
 
 
 def _candidate_pairs(
-    signatures: Sequence[MinHash | np.ndarray | None],
+    signatures: Sequence[np.ndarray | None],
     *,
     threshold: float,
     num_perm: int,
@@ -457,20 +446,18 @@ def _shared_passage(clean: str, hashes: np.ndarray, shared: np.ndarray, size: in
 
 def _signatures(
     cache: _ShingleCache, n_reports: int, generic: np.ndarray, *, num_perm: int, seed: int
-) -> list[MinHash | None]:
+) -> list[np.ndarray | None]:
     # Shingle sets are built one report at a time and not kept: at
     # 100,000 reports they would not fit in memory; the candidate pairs rebuild theirs. The
     # permutations are drawn once and shared, as MinHash.bulk does.
-    signatures: list[MinHash | None] = [None] * n_reports
+    signatures: list[np.ndarray | None] = [None] * n_reports
     for index in range(n_reports):
         hashes = cache.distinct(index)
         cache.release(index)
         if len(generic):
             hashes = hashes[~_members(hashes, generic)]
         if len(hashes):
-            signature = _new_minhash(num_perm, seed)
-            signature.update_batch(hashes)
-            signatures[index] = signature
+            signatures[index] = _permuted_minima(hashes, num_perm=num_perm, seed=seed)
     return signatures
 
 
@@ -520,7 +507,7 @@ def near_duplicates(
     shingle: int = 5,
     num_perm: int = 128,
     seed: int = 1,
-    signatures: Mapping[str, MinHash | np.ndarray] | None = None,
+    signatures: Mapping[str, np.ndarray] | None = None,
     texts: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return pairs of reports whose shingle sets have Jaccard similarity ≥ `threshold`.
