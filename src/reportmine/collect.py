@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from reportmine.memory import release_memory
-from reportmine.models import ErrorRecord, ReportResult
+from reportmine.models import ErrorRecord, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
-from reportmine.tables import TableBuilder
+from reportmine.tables import TableBuilder, result_rows
 
 
 class ResultCollector:
@@ -44,9 +44,12 @@ class ResultCollector:
         self._paths: set[str] = set()
 
     def add_outcome(self, outcome: Any) -> None:
-        """Add a `FileOutcome`: its analysed reports and its error rows."""
-        for result in outcome.results:
+        """Add a `FileOutcome` (analysed reports) or `FileRows` (the same, flattened in a worker)
+        and its error rows."""
+        for result in getattr(outcome, "results", ()):
             self.add(result)
+        for rows in getattr(outcome, "rows", ()):
+            self.add_rows(rows)
         self.builder.add_errors(outcome.errors)
         self.n_from_cache += bool(outcome.from_cache)
 
@@ -55,20 +58,19 @@ class ResultCollector:
         self.builder.add_errors(errors)
 
     def add(self, result: ReportResult) -> None:
-        """Add one report's result; its text and tokens leave memory here."""
-        from reportmine.ingest.corpus import attach_report_metadata
+        """Add one report's result, applying the metadata table and path pattern to it."""
+        self.add_rows(flatten_result(result, meta_table=self._meta_table, pattern=self._pattern))
 
-        report = result.report
-        if self._meta_table or self._pattern:
-            report = attach_report_metadata(report, table=self._meta_table, pattern=self._pattern)
-        self._paths.add(report.path)
-        report_id = report.report_id
-        self.texts.add(report_id, report.text)
-        self.tokens.add(report_id, result.tokens)
-        self.code_counts.append((report_id, report.n_chars, result.codes))
-        if result.signature is not None:
-            self.signatures[report_id] = signature_values(result.signature)
-        self.builder.add(replace(result, report=report))  # the builder keeps no reference to the text
+    def add_rows(self, rows: ReportRows) -> None:
+        """Add one report's rows (metadata applied); its text and tokens leave memory here."""
+        report_id = rows.report["report_id"]
+        self._paths.add(rows.report["path"])
+        self.texts.add(report_id, rows.text)
+        self.tokens.add_joined(report_id, rows.tokens)
+        self.code_counts.append((report_id, len(rows.text), rows.codes))
+        if rows.signature is not None:
+            self.signatures[report_id] = signature_values(rows.signature)
+        self.builder.add_rows(rows)  # the builder keeps no reference to the text
         self._n_added += 1
         if self._n_added % self._chunk_reports == 0:
             release_memory()  # the chunk's records and the unpickled results are garbage now
@@ -81,6 +83,18 @@ class ResultCollector:
         tables = self.builder.tables()
         release_memory()
         return tables
+
+
+def flatten_result(
+    result: ReportResult, *, meta_table: dict[str, dict[str, Any]] | None = None, pattern: str | None = None
+) -> ReportRows:
+    """`result` as table rows, with the metadata table's row and the path pattern's fields applied."""
+    from reportmine.ingest.corpus import attach_report_metadata
+
+    if meta_table or pattern:
+        report = attach_report_metadata(result.report, table=meta_table or {}, pattern=pattern)
+        result = replace(result, report=report)
+    return result_rows(result, TokenStore.join(result.tokens))
 
 
 def signature_values(signature: Any) -> np.ndarray:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
-from reportmine.models import ErrorRecord, Report, ReportResult
+from reportmine.models import ErrorRecord, Report, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ class FileTask:
     codebook: str | None = None
     cache_dir: str | None = None
     cache_salt: str = ""
+    meta_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # this file's --meta rows ("path", "path#part")
+    pattern: str | None = None  # --pattern
 
 
 @dataclass
@@ -180,6 +182,24 @@ class FileOutcome:
     results: list[ReportResult]
     errors: list[ErrorRecord]
     from_cache: bool = False
+
+
+@dataclass
+class FileRows:
+    """A `FileOutcome` flattened in the worker, metadata applied: what the main process collects."""
+
+    rows: list[ReportRows]
+    errors: list[ErrorRecord]
+    from_cache: bool = False
+
+
+def analyze_file(task: FileTask) -> FileRows:
+    """`process_file`, then each report's metadata applied and its records flattened to rows."""
+    from reportmine.collect import flatten_result
+
+    outcome = process_file(task)
+    rows = [flatten_result(result, meta_table=task.meta_rows, pattern=task.pattern) for result in outcome.results]
+    return FileRows(rows, outcome.errors, outcome.from_cache)
 
 
 def process_file(task: FileTask) -> FileOutcome:
@@ -241,13 +261,17 @@ def _rebase(
     cached: tuple[list[ReportResult], list[ErrorRecord]], path: Path, root: Path
 ) -> tuple[list[ReportResult], list[ErrorRecord]]:
     # The cache is keyed by content, so the same bytes under another name are re-labelled here.
-    relpath = path.relative_to(root).as_posix() if path != root else path.name
+    relpath = _relative_path(path, root)
     results = []
     for result in cached[0]:
         report = replace(result.report, path=relpath, report_id=f"{relpath}#{result.report.part}")
         results.append(replace(result, report=report))
     errors = [replace(error, path=relpath) for error in cached[1]]
     return results, errors
+
+
+def _relative_path(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path != root else path.name
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -266,11 +290,17 @@ def analyze(
         options: an `AnalyzeOptions`; keyword arguments override its fields
             (e.g. ``analyze("corpus", workers=2, n_topics=8)``).
     """
+    from reportmine.ingest.corpus import Corpus
+
     settings = replace(options or AnalyzeOptions(), **option_values)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    outcomes, root = _run_per_report(corpus, settings)
-    collector = _collector(root, settings)
+    root = Path(corpus.root) if isinstance(corpus, Corpus) else Path(corpus)
+    if not isinstance(corpus, Corpus) and not root.exists():
+        raise InputError(f"input {root} does not exist")
+    meta_table = _meta_table(root, settings)
+    outcomes = _run_per_report(corpus, root, meta_table, settings)
+    collector = _collector(meta_table, settings)
     for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
         collector.add_outcome(outcome)
     timings["per_report"] = time.perf_counter() - started
@@ -288,16 +318,14 @@ def analyze(
     return analysis
 
 
-def _run_per_report(corpus: Any, settings: AnalyzeOptions) -> tuple[Iterable[FileOutcome], Path]:
+def _run_per_report(
+    corpus: Any, root: Path, meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions
+) -> Iterable[FileOutcome | FileRows]:
     from reportmine.ingest.corpus import Corpus
 
     if isinstance(corpus, Corpus):
-        return _analyze_loaded_corpus(corpus, settings), Path(corpus.root)
-    root = Path(corpus)
-    if not root.exists():
-        raise InputError(f"input {root} does not exist")
-    tasks = _file_tasks(root, settings)
-    return _map_tasks(tasks, settings), root
+        return _analyze_loaded_corpus(corpus, settings)
+    return _map_tasks(_file_tasks(root, meta_table, settings), settings)
 
 
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[FileOutcome]:
@@ -314,7 +342,7 @@ def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[Fi
             yield FileOutcome([ReportResult(report=replace(report, status="error"))], [error])
 
 
-def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
+def _file_tasks(root: Path, meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions) -> list[FileTask]:
     from reportmine import cache
     from reportmine.ingest.corpus import iter_source_files
 
@@ -322,6 +350,10 @@ def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
     paths = [root] if root.is_file() else list(iter_source_files(root))
     cache_dir = str(settings.cache_dir) if (settings.use_cache and settings.cache_dir) else None
     salt = cache.pipeline_salt(settings) if cache_dir else ""
+    # Each task carries its own rows of the metadata table: workers apply metadata themselves.
+    meta_rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, row in meta_table.items():
+        meta_rows.setdefault(key.split("#")[0], {})[key] = row
     return [
         FileTask(
             path=str(path),
@@ -333,16 +365,18 @@ def _file_tasks(root: Path, settings: AnalyzeOptions) -> list[FileTask]:
             codebook=str(settings.codebook) if settings.codebook else None,
             cache_dir=cache_dir,
             cache_salt=salt,
+            meta_rows=meta_rows.get(_relative_path(path, base), {}),
+            pattern=settings.pattern,
         )
         for path in paths
     ]
 
 
-def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[FileOutcome]:
+def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[FileRows]:
     from reportmine import parallel
 
     yield from parallel.map_ordered(
-        process_file,
+        analyze_file,
         tasks,
         workers=settings.workers,
         scheduler=settings.scheduler,
@@ -351,17 +385,20 @@ def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[File
     )
 
 
-def _collector(root: Path, settings: AnalyzeOptions) -> Any:
+def _collector(meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions) -> Any:
     from reportmine.collect import ResultCollector
+
+    # Rows from workers come with their metadata; reports of a loaded `Corpus` get it here.
+    return ResultCollector(meta_table=meta_table, pattern=settings.pattern, spool_dir=settings.spool_dir)
+
+
+def _meta_table(root: Path, settings: AnalyzeOptions) -> dict[str, dict[str, Any]]:
+    """The --meta table (or INPUT/metadata.csv), keyed by relative path or "path#part"."""
     from reportmine.ingest.corpus import find_meta_file
     from reportmine.ingest.metadata import load_meta_table
 
     meta_path = settings.meta or find_meta_file(root)
-    return ResultCollector(
-        meta_table=load_meta_table(meta_path) if meta_path else {},
-        pattern=settings.pattern,
-        spool_dir=settings.spool_dir,
-    )
+    return load_meta_table(meta_path) if meta_path else {}
 
 
 # --------------------------------------------------------------------------- tables

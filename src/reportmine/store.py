@@ -125,8 +125,17 @@ class TokenStore(SpoolStore[list[str]]):
 
     _SEPARATOR = "\x1f"  # ASCII unit separator: never inside a token
 
+    @classmethod
+    def join(cls, tokens: Iterable[str]) -> str:
+        """The tokens as the store keeps them (one string: cheap to send between processes)."""
+        return cls._SEPARATOR.join(tokens)
+
+    def add_joined(self, key: str, joined: str) -> None:
+        """Store tokens already joined by `join`."""
+        self._add_raw(key, joined)
+
     def _encode(self, value: Iterable[str]) -> str:
-        return self._SEPARATOR.join(value)
+        return self.join(value)
 
     def _decode(self, stored: str) -> list[str]:
         return stored.split(self._SEPARATOR) if stored else []

@@ -7,7 +7,9 @@ from typing import Any
 import pandas as pd
 
 from reportmine.ingest.metadata import META_FIELDS
-from reportmine.models import ErrorRecord, Report, ReportResult, record_dict
+from reportmine.models import (
+    ErrorRecord, Item, Metric, Report, ReportResult, ReportRows, Section, field_names, record_dict, record_values,
+)
 
 REPORT_COLUMNS = [
     "report_id", "path", "part", "title", "school", "year", "stage", "region", "n_chars",
@@ -23,6 +25,14 @@ METRIC_COLUMNS = [
 SHORTCOMING_COLUMNS = ["report_id", "item_no", "text", "category", "section_id", "start", "end"]
 PLAN_COLUMNS = ["report_id", "item_no", "text", "section_id", "start", "end"]
 ERROR_COLUMNS = ["path", "stage", "error"]
+# The columns of the row tuples in `ReportRows`: the record's fields behind the report id (and,
+# for metrics, the metric id before and the report's school and year after).
+ROW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sections": ("report_id", *field_names(Section)),
+    "metrics": ("report_id", "metric_id", *field_names(Metric), "school", "year"),
+    "shortcomings": ("report_id", *field_names(Item)),
+    "plans": ("report_id", *field_names(Item)),
+}
 
 
 def reports_frame(reports: Iterable[Report], *, n_tokens: Mapping[str, int] | None = None) -> pd.DataFrame:
@@ -55,6 +65,29 @@ def report_row(report: Report, *, n_tokens: int | None = None) -> dict[str, Any]
         if key not in row and key != "text":
             row[key] = value
     return row
+
+
+def result_rows(result: ReportResult, tokens_joined: str) -> ReportRows:
+    """`result` flattened into table rows (its report's metadata as it stands).
+
+    `tokens_joined` is the content tokens as the token store keeps them (`TokenStore.join`).
+    """
+    report = result.report
+    report_id = report.report_id
+    return ReportRows(
+        report=report_row(report, n_tokens=result.n_tokens),
+        text=report.text,
+        tokens=tokens_joined,
+        codes=result.codes,
+        signature=result.signature,
+        sections=[(report_id, *record_values(section)) for section in result.sections],
+        metrics=[
+            (report_id, f"{report_id}:m{index}", *record_values(metric), report.school, report.year)
+            for index, metric in enumerate(result.metrics)
+        ],
+        shortcomings=[(report_id, *record_values(item)) for item in result.shortcomings],
+        plans=[(report_id, *record_values(item)) for item in result.plans],
+    )
 
 
 def _reports_table(frame: pd.DataFrame, *, with_tokens: bool) -> pd.DataFrame:
@@ -95,24 +128,23 @@ class TableBuilder:
 
     def __init__(self, *, chunk_reports: int = 2000) -> None:
         self._chunk_reports = max(1, chunk_reports)
-        self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
+        # `reports` rows are dicts (extra --meta columns vary); the record tables' rows are tuples.
+        self._rows: dict[str, list[Any]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
         self._chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in self._rows}
         self._errors: list[ErrorRecord] = []
         self._pending = 0
 
     def add(self, result: ReportResult) -> None:
         """Add one report's records (its text is not kept)."""
-        report = result.report
-        report_id = report.report_id
-        self._rows["reports"].append(report_row(report, n_tokens=result.n_tokens))
-        self._rows["sections"].extend({"report_id": report_id, **record_dict(s)} for s in result.sections)
-        self._rows["metrics"].extend(
-            {"report_id": report_id, "metric_id": f"{report_id}:m{index}", **record_dict(metric),
-             "school": report.school, "year": report.year}
-            for index, metric in enumerate(result.metrics)
-        )
-        self._rows["shortcomings"].extend({"report_id": report_id, **record_dict(i)} for i in result.shortcomings)
-        self._rows["plans"].extend({"report_id": report_id, **record_dict(i)} for i in result.plans)
+        self.add_rows(result_rows(result, ""))
+
+    def add_rows(self, rows: ReportRows) -> None:
+        """Add one report's rows, as a worker flattened them."""
+        self._rows["reports"].append(rows.report)
+        self._rows["sections"].extend(rows.sections)
+        self._rows["metrics"].extend(rows.metrics)
+        self._rows["shortcomings"].extend(rows.shortcomings)
+        self._rows["plans"].extend(rows.plans)
         self._pending += 1
         if self._pending >= self._chunk_reports:
             self._flush()
@@ -125,7 +157,8 @@ class TableBuilder:
         for name, rows in self._rows.items():
             if rows:
                 # Chunks wait in compact form: their repeating columns as categoricals already.
-                self._chunks[name].append(compact_table(name, pd.DataFrame(rows)))
+                frame = pd.DataFrame(rows, columns=ROW_COLUMNS.get(name))
+                self._chunks[name].append(compact_table(name, frame))
                 rows.clear()
         self._pending = 0
 
