@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -54,26 +54,30 @@ def run_corpus_stages(
                 text = texts.get(report_id, "")
                 code_counts.append((report_id, len(text), codebook.code_text(text, book)))
         out["codes"] = compact_table("codes", codebook.codes_frame(code_counts))
-    with _timed(timings, "term_counts"):
-        # Topics and keywords read the same reports × terms counts: the tokens are counted once.
-        counts = doc_term.count_terms(ValuesInOrder(tokens, list(reports["report_id"]), default=[]))
+    # Topics and keywords read the same reports × terms counts: the tokens are counted once.
+    counts = _CountsOnce(lambda: doc_term.count_terms(ValuesInOrder(tokens, list(reports["report_id"]), default=[])))
     # Topics, keywords and near-duplicates need only the counts, the text store and the reports
     # table: they run side by side (one process each) unless the corpus is so large that their
-    # working memory together would matter more than the time saved.
+    # working memory together would matter more than the time saved. Then near-duplicates run
+    # first, before the counts exist, so the two never take memory at the same time.
+    side_by_side = len(reports) <= SIDE_BY_SIDE_MAX_REPORTS
+    if side_by_side:
+        with _timed(timings, "term_counts"):
+            counts()  # before the fork: every child reads the same counts
     jobs = {
-        "topics": partial(
-            topics.fit_topics, report_ids, tokens=tokens, counts=counts, n_topics=settings.n_topics,
-            method=settings.topic_method, random_state=0,
-        ),
-        "keywords": partial(keywords.keywords, report_ids, by=KEYWORD_GROUPINGS, tokens=tokens, counts=counts),
         "near_duplicates": partial(
             duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
             signatures=signatures, texts=texts,
         ),
+        "topics": lambda: topics.fit_topics(
+            report_ids, tokens=tokens, counts=counts(), n_topics=settings.n_topics,
+            method=settings.topic_method, random_state=0,
+        ),
+        "keywords": lambda: keywords.keywords(report_ids, by=KEYWORD_GROUPINGS, tokens=tokens, counts=counts()),
     }
     announce("computing topics, keywords and near duplicates")
-    side_by_side = len(reports) <= SIDE_BY_SIDE_MAX_REPORTS
     results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1, after_each=release_memory)
+    counts.release()
     for name, (_, seconds) in results.items():
         timings[name] = timings.get(name, 0.0) + seconds
     out["topics"], doc_topics = results["topics"][0]
@@ -85,6 +89,23 @@ def run_corpus_stages(
         out["compare_codes"] = compare.compare_codes(reports, out["codes"])
         out["compare_topics"] = compare.compare_topics(reports, out["doc_topics"], out["topics"])
     return out
+
+
+class _CountsOnce:
+    """The reports × terms counts, computed on the first call and kept until `release`."""
+
+    def __init__(self, count: Callable[[], Any]) -> None:
+        self._count = count
+        self._counts: Any = None
+        self._done = False
+
+    def __call__(self) -> Any:
+        if not self._done:
+            self._counts, self._done = self._count(), True
+        return self._counts
+
+    def release(self) -> None:
+        self._counts = None
 
 
 class _timed:
