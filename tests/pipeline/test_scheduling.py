@@ -96,3 +96,29 @@ def test_pool_runs_only_a_few_batches_ahead_of_a_slow_reader(tmp_path: Path):
     started = len(list(tmp_path.glob("*.started")))
     assert started <= (2 * parallel._BATCHES_PER_WORKER + 1) * 32
     assert list(results) == list(range(1, 2000))  # and nothing is lost or reordered
+
+
+def test_worker_rows_carry_the_metadata_of_their_file(small_corpus: Path):
+    from reportmine.pipeline import FileTask, analyze_file, process_file
+
+    path = sorted(small_corpus.glob("*.txt"))[0]
+    task = FileTask(
+        path=str(path), root=str(small_corpus), max_bytes=20_000_000,
+        meta_rows={path.name: {"school": "永嘉县桥头镇中心小学", "year": "2019", "district": "永嘉县"}},
+    )
+    outcome = process_file(task)
+    rows = analyze_file(task).rows
+    assert len(rows) == len(outcome.results) >= 1
+    first = rows[0]
+    assert first.report["school"] == "永嘉县桥头镇中心小学" and first.report["year"] == 2019
+    assert first.report["school_source"] == "meta" and first.report["district"] == "永嘉县"
+    # Every metric row repeats the report's school and year (the last two row columns).
+    assert all(row[-2:] == ("永嘉县桥头镇中心小学", 2019) for row in first.metrics)
+    assert first.text == outcome.results[0].report.text
+    assert first.tokens.split("\x1f") == outcome.results[0].tokens
+
+
+def test_the_pool_gives_the_first_task_result_first(tmp_path: Path):
+    # The first task runs before the pool forks (so workers inherit what it loaded): its result
+    # still comes first, and every other result in order.
+    assert list(parallel._pool_map(_square, list(range(20)), 2)) == [value * value for value in range(20)]
