@@ -36,7 +36,7 @@ CHART_TITLES = {
     "topic_trends": "主题随年份的变化",
 }
 _FONT_PLACEHOLDER = "reportmine-font-face-placeholder-3f9c2d7a"  # see _font_placeholder
-FONT_PARTS = 2  # the embedded font is cut in this many files, subset in parallel
+FONT_PARTS = 1  # the embedded font is cut in this many files (more only helps when subsetting is slow)
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _LEVEL_LABELS = {
     "group": "组内", "school": "校级", "cluster": "片区", "county": "县/区级", "city": "市级",
@@ -218,9 +218,21 @@ def cell_text(value: Any) -> str:
 
 def _table_view(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> dict[str, Any]:
     shown = frame.head(max_rows)
-    # Python objects, not numpy scalars, so cell_text sees floats as floats.
-    rows = [[cell_text(value) for value in row] for row in shown.astype(object).itertuples(index=False, name=None)]
+    columns = [_column_texts(shown.iloc[:, index]) for index in range(shown.shape[1])]
+    rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(shown))]
     return {"columns": [str(c) for c in frame.columns], "rows": rows, "total": len(frame)}
+
+
+def _column_texts(column: pd.Series) -> list[str]:
+    """:func:`cell_text` of every cell, computed once per distinct value (compare tables repeat
+    0 and the same labels in thousands of cells)."""
+    values = column.astype(object)  # Python objects, not numpy scalars: floats stay floats
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists of top terms): one by one
+        return [cell_text(value) for value in values]
+    texts = np.array([cell_text(value) for value in uniques] + [""], dtype=object)
+    return texts[codes].tolist()  # code -1 (missing) picks the trailing ""
 
 
 def _report_labels(reports: pd.DataFrame) -> dict[str, str]:
