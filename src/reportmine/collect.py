@@ -7,7 +7,7 @@ a MinHash signature as 128 uint32) stay in memory.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from reportmine.memory import release_memory
 from reportmine.models import ErrorRecord, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
 from reportmine.tables import TableBuilder, result_rows
+from reportmine.themes.doc_term import DocTermCounts, TermCounter
 
 
 class ResultCollector:
@@ -30,6 +31,7 @@ class ResultCollector:
         pattern: str | None = None,
         spool_dir: Path | str | None = None,
         chunk_reports: int = 2000,
+        count_terms: bool = False,
     ) -> None:
         self.builder = TableBuilder(chunk_reports=chunk_reports)
         self._chunk_reports = chunk_reports
@@ -42,6 +44,11 @@ class ResultCollector:
         self._meta_table = meta_table or {}
         self._pattern = pattern
         self._paths: set[str] = set()
+        # With `count_terms`, tokens are counted for topics and keywords as they arrive (a chunk
+        # at a time), while the workers still run, instead of read back and counted afterwards.
+        self._term_counter = TermCounter() if count_terms else None
+        self._pending_tokens: list[list[str]] = []
+        self._counted_ids: list[str] = []  # report ids in the order their tokens were counted
 
     def add_outcome(self, outcome: Any) -> None:
         """Add a `FileOutcome` (analysed reports) or `FileRows` (the same, flattened in a worker)
@@ -67,13 +74,37 @@ class ResultCollector:
         self._paths.add(rows.report["path"])
         self.texts.add(report_id, rows.text)
         self.tokens.add_joined(report_id, rows.tokens)
+        if self._term_counter is not None:
+            self._pending_tokens.append(TokenStore.split(rows.tokens))
+            self._counted_ids.append(report_id)
         self.code_counts.append((report_id, len(rows.text), rows.codes))
         if rows.signature is not None:
             self.signatures[report_id] = signature_values(rows.signature)
         self.builder.add_rows(rows)  # the builder keeps no reference to the text
         self._n_added += 1
         if self._n_added % self._chunk_reports == 0:
+            self._count_pending_tokens()
             release_memory()  # the chunk's records and the unpickled results are garbage now
+
+    def _count_pending_tokens(self) -> None:
+        if self._term_counter is not None:
+            self._term_counter.add_block(self._pending_tokens)
+            self._pending_tokens = []
+
+    def term_counts(self, report_ids: Sequence[str]) -> DocTermCounts | None:
+        """The reports × terms counts with rows in the order of `report_ids` (the `reports`
+        table's); None when tokens were not counted on arrival or no report has a token."""
+        if self._term_counter is None:
+            return None
+        self._count_pending_tokens()
+        counts = self._term_counter.result()
+        if counts is None:
+            return None
+        row_of = {report_id: row for row, report_id in enumerate(self._counted_ids)}
+        order = np.fromiter((row_of[report_id] for report_id in report_ids), dtype=np.int64, count=len(report_ids))
+        if not np.array_equal(order, np.arange(len(order))):
+            counts = replace(counts, counts=counts.counts[order])
+        return counts
 
     def tables(self) -> dict[str, Any]:
         """reports, sections, metrics, shortcomings, plans and errors (and warn about unused metadata)."""

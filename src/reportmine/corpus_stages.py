@@ -28,12 +28,15 @@ def run_corpus_stages(
     code_counts: list[tuple[str, int, dict[str, int]]] | None = None,
     signatures: Mapping[str, Any] | None = None,
     texts: Mapping[str, str] | None = None,
+    term_counts: Any = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the corpus-level tables from the per-report tables, tokens and texts.
 
     Tokens and texts are read one report at a time (they may live in disk spools). `code_counts`
     and `signatures` are computed per report by the pipeline's workers; when absent they are
     computed here from the texts (`texts`, else a `text` column of the reports table).
+    `term_counts` (`doc_term.DocTermCounts`, rows in the reports table's order) are the tokens
+    counted while results arrived; when absent the tokens are counted here.
     Returns topics, doc_topics, codes, keywords, near_duplicates and the three compare tables.
     """
     from reportmine import compare
@@ -55,7 +58,9 @@ def run_corpus_stages(
                 code_counts.append((report_id, len(text), codebook.code_text(text, book)))
         out["codes"] = compact_table("codes", codebook.codes_frame(code_counts))
     # Topics and keywords read the same reports × terms counts: the tokens are counted once.
-    counts = _CountsOnce(lambda: doc_term.count_terms(ValuesInOrder(tokens, list(reports["report_id"]), default=[])))
+    counts = _CountsOnce(
+        lambda: term_counts or doc_term.count_terms(ValuesInOrder(tokens, list(reports["report_id"]), default=[]))
+    )
     # Topics, keywords and near-duplicates need only the counts, the text store and the reports
     # table: they run side by side (one process each) unless the corpus is so large that their
     # working memory together would matter more than the time saved. Then near-duplicates run

@@ -299,8 +299,8 @@ def analyze(
     if not isinstance(corpus, Corpus) and not root.exists():
         raise InputError(f"input {root} does not exist")
     meta_table = _meta_table(root, settings)
-    outcomes = _run_per_report(corpus, root, meta_table, settings)
-    collector = _collector(meta_table, settings)
+    outcomes, n_inputs = _run_per_report(corpus, root, meta_table, settings)
+    collector = _collector(meta_table, settings, n_inputs)
     for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
         collector.add_outcome(outcome)
     timings["per_report"] = time.perf_counter() - started
@@ -320,12 +320,14 @@ def analyze(
 
 def _run_per_report(
     corpus: Any, root: Path, meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions
-) -> Iterable[FileOutcome | FileRows]:
+) -> tuple[Iterable[FileOutcome | FileRows], int]:
+    """The per-report outcomes (streamed) and the number of inputs (files or reports)."""
     from reportmine.ingest.corpus import Corpus
 
     if isinstance(corpus, Corpus):
-        return _analyze_loaded_corpus(corpus, settings)
-    return _map_tasks(_file_tasks(root, meta_table, settings), settings)
+        return _analyze_loaded_corpus(corpus, settings), len(corpus.reports)
+    tasks = _file_tasks(root, meta_table, settings)
+    return _map_tasks(tasks, settings), len(tasks)
 
 
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[FileOutcome]:
@@ -385,11 +387,18 @@ def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[File
     )
 
 
-def _collector(meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions) -> Any:
+def _collector(meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions, n_inputs: int) -> Any:
     from reportmine.collect import ResultCollector
+    from reportmine.corpus_stages import SIDE_BY_SIDE_MAX_REPORTS
 
     # Rows from workers come with their metadata; reports of a loaded `Corpus` get it here.
-    return ResultCollector(meta_table=meta_table, pattern=settings.pattern, spool_dir=settings.spool_dir)
+    # Tokens are counted as they arrive, while the workers run, unless the corpus is so large
+    # that the corpus stages run one after another to save memory (then near-duplicates run
+    # before the counts exist).
+    return ResultCollector(
+        meta_table=meta_table, pattern=settings.pattern, spool_dir=settings.spool_dir,
+        count_terms=n_inputs <= SIDE_BY_SIDE_MAX_REPORTS,
+    )
 
 
 def _meta_table(root: Path, settings: AnalyzeOptions) -> dict[str, dict[str, Any]]:
@@ -419,6 +428,7 @@ def _assemble(collector: Any, settings: AnalyzeOptions, timings: dict[str, float
             code_counts=collector.code_counts,
             signatures=collector.signatures,
             texts=collector.texts,
+            term_counts=collector.term_counts(list(tables["reports"]["report_id"])),
         )
     )
     return Analysis(**tables, tokens=collector.tokens, texts=collector.texts, run={})

@@ -130,6 +130,11 @@ class TokenStore(SpoolStore[list[str]]):
         """The tokens as the store keeps them (one string: cheap to send between processes)."""
         return cls._SEPARATOR.join(tokens)
 
+    @classmethod
+    def split(cls, joined: str) -> list[str]:
+        """The tokens of a `join`ed string."""
+        return joined.split(cls._SEPARATOR) if joined else []
+
     def add_joined(self, key: str, joined: str) -> None:
         """Store tokens already joined by `join`."""
         self._add_raw(key, joined)
@@ -138,7 +143,7 @@ class TokenStore(SpoolStore[list[str]]):
         return self.join(value)
 
     def _decode(self, stored: str) -> list[str]:
-        return stored.split(self._SEPARATOR) if stored else []
+        return self.split(stored)
 
 
 class FolderTextStore(Mapping[str, str]):

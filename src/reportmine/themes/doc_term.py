@@ -41,23 +41,42 @@ def count_terms(token_lists: Iterable[list[str]], *, block_reports: int = _BLOCK
     >>> count_terms([["公开课", "教研", "公开课"], ["教研"]]).counts.toarray().tolist()
     [[2, 1], [0, 1]]
     """
-    vocabulary: dict[str, int] = {}
-    blocks = [_count_block(block, vocabulary) for block in _blocks(token_lists, block_reports)]
-    if not vocabulary:
-        return None
-    n_terms = len(vocabulary)
-    for block in blocks:
-        block.resize((block.shape[0], n_terms))
-    counts = sparse.vstack(blocks, format="csr", dtype=np.int32) if blocks else sparse.csr_matrix((0, n_terms), dtype=np.int32)
-    terms = np.empty(n_terms, dtype=object)
-    terms[:] = list(vocabulary)
-    order = np.asarray(sorted(range(n_terms), key=terms.__getitem__), dtype=np.int64)
-    column_of = np.empty(n_terms, dtype=np.int32)
-    column_of[order] = np.arange(n_terms, dtype=np.int32)
-    counts.indices = column_of[counts.indices]
-    counts.has_sorted_indices = False
-    counts.sort_indices()
-    return DocTermCounts(counts=counts, terms=terms[order])
+    counter = TermCounter()
+    for block in _blocks(token_lists, block_reports):
+        counter.add_block(block)
+    return counter.result()
+
+
+class TermCounter:
+    """Counts reports' tokens block by block as they come (e.g. while a run collects results)."""
+
+    def __init__(self) -> None:
+        self._vocabulary: dict[str, int] = {}
+        self._blocks: list[sparse.csr_matrix] = []
+
+    def add_block(self, token_lists: list[list[str]]) -> None:
+        """Count the next reports (one token list each, in report order)."""
+        if token_lists:
+            self._blocks.append(_count_block(token_lists, self._vocabulary))
+
+    def result(self) -> DocTermCounts | None:
+        """The counts of every report added, columns in sorted term order; None without tokens."""
+        vocabulary, blocks = self._vocabulary, self._blocks
+        if not vocabulary:
+            return None
+        n_terms = len(vocabulary)
+        for block in blocks:
+            block.resize((block.shape[0], n_terms))
+        counts = sparse.vstack(blocks, format="csr", dtype=np.int32)
+        terms = np.empty(n_terms, dtype=object)
+        terms[:] = list(vocabulary)
+        order = np.asarray(sorted(range(n_terms), key=terms.__getitem__), dtype=np.int64)
+        column_of = np.empty(n_terms, dtype=np.int32)
+        column_of[order] = np.arange(n_terms, dtype=np.int32)
+        counts.indices = column_of[counts.indices]
+        counts.has_sorted_indices = False
+        counts.sort_indices()
+        return DocTermCounts(counts=counts, terms=terms[order])
 
 
 def _blocks(token_lists: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
@@ -81,4 +100,4 @@ def _count_block(block: list[list[str]], vocabulary: dict[str, int]) -> sparse.c
     return matrix.tocsr()  # duplicates (a term used twice in a report) are summed here
 
 
-__all__ = ["DocTermCounts", "count_terms"]
+__all__ = ["DocTermCounts", "TermCounter", "count_terms"]
