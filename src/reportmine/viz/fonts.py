@@ -114,37 +114,43 @@ def subset_font(font_path: Path | str, text: str, *, flavor: str | None = "woff"
     return _subset_font_cached(str(path), stat.st_size, stat.st_mtime_ns, characters, flavor)
 
 
-# Tables a subset for horizontal text in a browser or in Pillow never reads; dropping them
-# before subsetting also spares fontTools decompiling them (GSUB/GPOS of a CJK font are large).
+# Tables a subset for horizontal text in a browser or in Pillow never reads.
 _SUBSET_DROP_TABLES = ("DSIG", "GSUB", "GPOS", "GDEF", "BASE", "JSTF", "vhea", "vmtx", "VORG")
 
 
 @functools.lru_cache(maxsize=4)
 def _subset_font_cached(path: str, _size: int, _mtime_ns: int, characters: str, flavor: str | None) -> bytes:
-    from fontTools import subset
+    # HarfBuzz's subsetter (C++) does in 20 ms what fontTools' pure-Python one does in 1.5 s on
+    # a 16 MB CJK font; fontTools then only wraps the small result as WOFF.
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
-    is_collection = path.lower().endswith((".ttc", ".otc"))
-    # lazy: tables are read when the subsetter touches them (the dropped ones never are).
-    # recalcBBoxes=False: the head/hhea extremes of the whole font stay valid bounds of any
-    # subset, and recomputing them means drawing every kept glyph (a third of the time).
-    font = TTFont(path, fontNumber=0 if is_collection else -1, recalcTimestamp=False,
-                  recalcBBoxes=False, lazy=True)
-    for tag in _SUBSET_DROP_TABLES:  # deleted up front: the subsetter would decompile GSUB/GPOS
-        if tag in font:
-            del font[tag]
-    options = subset.Options()
-    options.layout_features = []  # no ligatures or vertical forms needed for running text
-    options.hinting = False
-    options.name_IDs = [1, 2]  # family and style names only
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
-    subsetter.subset(font)
+    face = hb.Face(hb.Blob.from_file_path(path), 0)  # the first face of a .ttc/.otc collection
+    request = hb.SubsetInput()
+    for character in characters:
+        request.unicode_set.add(ord(character))
+    for tag in _SUBSET_DROP_TABLES:
+        request.drop_table_tag_set.add(_tag_number(tag))
+    request.layout_feature_tag_set.clear()  # no ligatures or vertical forms for running text
+    request.name_id_set.clear()
+    request.name_id_set.update({1, 2})  # family and style names only
+    request.flags = hb.SubsetFlags.NO_HINTING
+    subset = hb.subset(face, request)
+    if subset is None:
+        raise ReportmineError(f"could not subset the font {path}")
+    data = bytes(subset.blob.data)
+    if flavor is None:
+        return data
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     font.flavor = flavor  # "woff" is zlib-compressed; woff2 would need the brotli package
     buffer = io.BytesIO()
     font.save(buffer)
-    font.close()
     return buffer.getvalue()
+
+
+def _tag_number(tag: str) -> int:
+    """An OpenType table tag ("GSUB") as the 32-bit number HarfBuzz's sets hold."""
+    return int.from_bytes(tag.encode("ascii"), "big")
 
 
 def _checked_user_font(path: Path) -> Path:
