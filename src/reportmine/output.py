@@ -7,7 +7,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Literal
@@ -276,9 +276,12 @@ def write_analysis(
     pictures: bool = True,
     html: bool = True,
     font: Path | None = None,
+    chart_formats: Sequence[str] = ("png",),
     arguments: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write a whole run: tables, report texts, word clouds, charts, `report.html` and `run.json`.
+
+    Charts are PNG; ``chart_formats=("png", "svg")`` adds vector copies for papers.
 
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
@@ -304,7 +307,7 @@ def write_analysis(
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []
     if pictures:
-        chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, warnings, seconds)
+        chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, chart_formats, warnings, seconds)
         written += chart_paths + cloud_paths
     if html:
         announce("writing report.html")
@@ -369,7 +372,8 @@ def _timed_xlsx(tables: Mapping[str, pd.DataFrame], target: Path, row_counts: Ma
 
 
 def _write_pictures(
-    analysis: Any, out_dir: Path, font: Path | None, warnings: list[str], seconds: dict[str, float]
+    analysis: Any, out_dir: Path, font: Path | None, chart_formats: Sequence[str], warnings: list[str],
+    seconds: dict[str, float],
 ) -> tuple[list[Path], list[Path]]:
     chart_paths: list[Path] = []
     cloud_paths: list[Path] = []
@@ -380,7 +384,7 @@ def _write_pictures(
     try:
         from reportmine.viz.charts import write_charts
 
-        chart_paths = list(write_charts(analysis, out_dir / "charts", font_path=font))
+        chart_paths = list(write_charts(analysis, out_dir / "charts", font_path=font, formats=tuple(chart_formats)))
     except Exception as exc:
         logger.exception("charts failed")
         warnings.append(f"charts not written: {exc!r}")

@@ -275,3 +275,13 @@ def test_cache_never_mixes_files_with_equal_bytes(tmp_path: Path, cli):
     errors = read_table(out, "errors")
     assert [message.split()[3] for message in errors["error"]] == [".doc", ".wps", ".rtf"]
     assert all("save it as .docx" in message for message in errors["error"])
+
+
+def test_svg_charts_on_request(tmp_path: Path, cli, seeds, seeds_out: Path):
+    assert not list((seeds_out / "charts").glob("*.svg"))  # PNG only by default
+    result = cli("analyze", seeds, "-o", tmp_path / "out", "--workers", "1", "--quiet", "--svg")
+    assert result.exit_code == 0, result.output
+    svgs = sorted(path.name for path in (tmp_path / "out" / "charts").glob("*.svg"))
+    pngs = sorted(path.name for path in (tmp_path / "out" / "charts").glob("*.png"))
+    assert svgs and [name[:-4] for name in svgs] == [name[:-4] for name in pngs]
+    assert "<svg" in (tmp_path / "out" / "charts" / svgs[0]).read_text(encoding="utf-8")

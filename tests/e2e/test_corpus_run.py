@@ -63,7 +63,7 @@ def test_every_corpus_file_is_read(corpus_out: Path):
 
 def test_corpus_run_writes_pictures_and_report(corpus_out: Path):
     charts = sorted(path.name for path in (corpus_out / "charts").iterdir())
-    assert {"metrics_by_school.png", "metrics_by_school.svg", "code_prevalence.png", "topic_trends.png"} <= set(charts)
+    assert {"metrics_by_school.png", "code_prevalence.png", "topic_trends.png"} <= set(charts)
     clouds = sorted((corpus_out / "wordclouds").glob("*.png"))
     assert (corpus_out / "wordclouds" / "corpus.png") in clouds and len(clouds) > 5
     page = (corpus_out / "report.html").read_text(encoding="utf-8")

@@ -38,6 +38,7 @@ def analyze(
     topic_method: Annotated[TopicMethod, typer.Option(help="Topic model.")] = TopicMethod.nmf,
     font: Annotated[Optional[Path], typer.Option(help="CJK font file for word clouds and charts (default: the bundled one).")] = None,
     pictures: Annotated[bool, typer.Option("--pictures/--no-pictures", help="Draw word clouds and charts.")] = True,
+    svg: Annotated[bool, typer.Option("--svg", help="Also save each chart as SVG (vector, for papers); PNG always.")] = False,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (tcp://HOST:PORT) to run per-report stages on a cluster.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
@@ -73,7 +74,7 @@ def analyze(
         )
         analysis = run_analysis(input_path, options=options)
         arguments = {"input": str(input_path), "out": str(out), "meta": str(meta) if meta else None, "pattern": pattern}
-        analysis.write(out, pictures=pictures, font=font, arguments=arguments)
+        analysis.write(out, pictures=pictures, font=font, chart_formats=("png", "svg") if svg else ("png",), arguments=arguments)
     _summarise(analysis, out, quiet=quiet, as_json=as_json)
     if analysis.failed:
         raise typer.Exit(1)

@@ -32,6 +32,11 @@ _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
 # A token worth drawing holds at least one letter, digit or CJK character (not only punctuation).
 _WORDLIKE = re.compile(r"\w")
 
+# Per group, word frequencies are counted on at most this many reports spread evenly over it:
+# the 80 most frequent words of a few hundred reports are the group's, and reading every
+# report's tokens was most of the clouds' cost on a large corpus (the corpus and each year are
+# groups too). A cloud's sizes are relative, so the counts need no scaling.
+MAX_REPORTS_COUNTED = 200
 LAYOUT_SCALE = 2  # words are placed on a canvas this many times smaller (see render_wordcloud)
 PALETTE_COLORS = 64  # colours of the saved PNG
 
@@ -81,7 +86,8 @@ def write_wordclouds(
         if grouping not in by:
             continue
         for group, report_ids in _largest_groups(_groups(analysis.reports, grouping, tokens), max_groups, grouping):
-            frequencies = _frequencies((tokens.get(rid, []) for rid in report_ids), font, min_chars)
+            counted = report_ids[:: max(1, -(-len(report_ids) // MAX_REPORTS_COUNTED))]
+            frequencies = _frequencies((tokens.get(rid, []) for rid in counted), font, min_chars)
             # WordCloud draws the max_words most frequent words and nothing else: the rest
             # would only be pickled to a worker and sorted there for nothing.
             frequencies = dict(itertools.islice(frequencies.items(), max_words))
