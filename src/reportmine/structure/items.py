@@ -79,16 +79,26 @@ def load_shortcoming_codebook(path: str | Path | None = None) -> dict[str, Any]:
             None loads the shipped one.
     """
     if path is None:
-        data = load_vocab("shortcoming_codebook.yaml")
-    else:
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise InputError(f"cannot read shortcoming codebook {path}: {error}") from error
+        return _shipped_shortcoming_codebook()
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"cannot read shortcoming codebook {path}: {error}") from error
+    return _codebook_from(data, path)
+
+
+def _codebook_from(data: Any, path: Path | str | None) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("codes"), dict):
         raise InputError(f"shortcoming codebook {path or 'shipped'} needs a 'codes' mapping")
     codes = {str(code): [str(cue) for cue in (cues or [])] for code, cues in data["codes"].items()}
     return {"default": str(data.get("default", "其他")), "codes": codes}
+
+
+@lru_cache(maxsize=1)
+def _shipped_shortcoming_codebook() -> dict[str, Any]:
+    # Built once per process: every shortcoming of every report is categorised with it (callers
+    # read it, never change it).
+    return _codebook_from(load_vocab("shortcoming_codebook.yaml"), None)
 
 
 def categorize_shortcoming(text: str, codebook: dict[str, Any] | None = None) -> str:
