@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         "peak_main_rss_mib": round(memory.peak_main_rss / 2**20),
         "stage_seconds": run.get("timings_seconds", {}),
         "write_seconds": run.get("write_seconds", {}),
+        # The analyse process's own peak RSS after each stage: where it reaches its final value
+        # is the stage that set the peak.
+        "main_peak_rss_mib_after": {**run.get("peak_rss_mib", {}), **{
+            f"write_{name}": value for name, value in run.get("peak_rss_mib_writing", {}).items()}},
     }
     if not args.skip_baseline:
         baseline = jieba_baseline(args.folder)

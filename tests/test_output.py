@@ -117,3 +117,24 @@ def test_every_column_kind_is_neutralised_and_categories_never_merge():
     assert safe["clash"].astype(object).tolist()[:4] == ["'=a", "'=a", "b", "'=a"]
     assert safe["mixed"].tolist()[:2] == ["'+1", 3] and safe["mixed"].tolist()[4] == "'\tt"
     assert frame["code"].astype(object).tolist()[0] == "=a"  # the input is not changed
+
+
+def test_parquet_is_written_in_row_groups_with_one_schema(tmp_path: Path):
+    import pyarrow.parquet as pq
+
+    # A column empty in the first row group and text in the next: the schema comes from the
+    # whole column, so every row group agrees.
+    frame = pd.DataFrame({
+        "level": pd.Categorical(["county", "school"] * 6),
+        "qualifier": [None] * 6 + ["余"] * 6,
+        "part_of": pd.array(list(range(11)) + [None], dtype="Int64"),
+        "evidence": ["上了县公开课16节"] * 12,
+    })
+    output.write_parquet(frame, tmp_path / "metrics.parquet", chunk_rows=5)
+    assert pq.ParquetFile(tmp_path / "metrics.parquet").metadata.num_row_groups == 3
+    back = pd.read_parquet(tmp_path / "metrics.parquet")
+    assert back["qualifier"].isna().tolist() == [True] * 6 + [False] * 6
+    assert set(back["qualifier"].dropna()) == {"余"}
+    assert back["part_of"].iloc[-2] == 10 and pd.isna(back["part_of"].iloc[-1])
+    assert back["level"].tolist() == frame["level"].tolist()
+    assert back["evidence"].tolist() == frame["evidence"].tolist()

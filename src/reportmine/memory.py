@@ -45,3 +45,17 @@ def _malloc_trim() -> Any:
     except (OSError, AttributeError):  # musl and others have no malloc_trim
         logger.debug("malloc_trim not available; freed memory stays with the process")
         return None
+
+
+def peak_rss_mib() -> float | None:
+    """The most memory this process has held so far (peak resident set), in MiB; None on Windows.
+
+    Recorded after each stage of a run (run.json ``peak_rss_mib``), it shows which stage set the
+    peak: the first stage whose figure is the final one.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes on macOS, KiB elsewhere

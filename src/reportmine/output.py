@@ -23,6 +23,7 @@ ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 # injection list, with tab and carriage return that some importers strip before parsing).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_ROWS = 100_000
+PARQUET_CHUNK_ROWS = 500_000
 XLSX_MAX_ROWS = 10_000  # a sheet people scroll; a county's 500 reports give ~7,000 metric rows
 
 
@@ -122,10 +123,22 @@ def write_csv(frame: pd.DataFrame, target: Path, *, chunk_rows: int = CSV_CHUNK_
                 arrow_csv.write_csv(chunk, handle, write_options=options)
 
 
-def write_parquet(frame: pd.DataFrame, target: Path) -> None:
-    """Write `frame` as Parquet (values untouched)."""
+def write_parquet(frame: pd.DataFrame, target: Path, *, chunk_rows: int = PARQUET_CHUNK_ROWS) -> None:
+    """Write `frame` as Parquet (values untouched), a row group of `chunk_rows` rows at a time.
+
+    The Arrow copy of a table of millions of rows is never whole in memory: at 100,000 reports
+    it would add about a gigabyte for the largest tables.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ready = _parquet_ready(frame)
+    schema = pa.Schema.from_pandas(ready, preserve_index=False)
     with atomic_path(target, suffix=".parquet") as temporary:
-        _parquet_ready(frame).to_parquet(temporary, index=False)
+        with pq.ParquetWriter(temporary, schema) as writer:
+            for start in range(0, max(len(ready), 1), chunk_rows):
+                chunk = ready.iloc[start : start + chunk_rows]
+                writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
 
 
 def write_xlsx(
@@ -222,7 +235,8 @@ def _arrow_table(frame: pd.DataFrame) -> Any:
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     # Mixed-type object columns (e.g. ints and None, or lists) trip pyarrow; lists become JSON text.
-    ready = frame.copy()
+    # A shallow copy: only the object columns are replaced, the others are shared with `frame`.
+    ready = frame.copy(deep=False)
     for column in ready.columns:
         if ready[column].dtype == object:
             ready[column] = ready[column].map(_scalar_or_json)
@@ -286,7 +300,7 @@ def write_analysis(
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
-    from reportmine.memory import release_memory
+    from reportmine.memory import peak_rss_mib, release_memory
     from reportmine.parallel import announce
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -301,7 +315,9 @@ def write_analysis(
     chosen = tuple(formats)
     workbook = BackgroundWorkbook.start(tables, out_dir / "reportmine.xlsx") if "xlsx" in chosen else None
     table_formats = [fmt for fmt in chosen if fmt != "xlsx" or workbook is None]
+    peaks = {"texts": peak_rss_mib()}
     written = write_tables(tables, out_dir, formats=table_formats, seconds=seconds)
+    peaks["tables"] = peak_rss_mib()
     release_memory()
     warnings: list[str] = []
     chart_paths: list[Path] = []
@@ -309,6 +325,7 @@ def write_analysis(
     if pictures:
         chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, chart_formats, warnings, seconds)
         written += chart_paths + cloud_paths
+        peaks["pictures"] = peak_rss_mib()
     if html:
         announce("writing report.html")
         started = time.perf_counter()
@@ -323,7 +340,9 @@ def write_analysis(
     if workbook is not None:
         written.append(workbook.finish(seconds))
     manifest = dict(analysis.run)
+    peaks["html_and_workbook"] = peak_rss_mib()
     manifest["write_seconds"] = {name: round(value, 3) for name, value in seconds.items()}
+    manifest["peak_rss_mib_writing"] = peaks
     manifest["arguments"] = dict(arguments or {})
     manifest["warnings"] = warnings
     manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)

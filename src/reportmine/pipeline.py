@@ -14,6 +14,7 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
+from reportmine.memory import peak_rss_mib
 from reportmine.models import ErrorRecord, Report, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
 
@@ -304,7 +305,8 @@ def analyze(
     for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
         collector.add_outcome(outcome)
     timings["per_report"] = time.perf_counter() - started
-    analysis = _assemble(collector, settings, timings)
+    peaks = {"per_report": peak_rss_mib()}
+    analysis = _assemble(collector, settings, timings, peaks)
     analysis.run.update(
         {
             "version": __version__,
@@ -313,6 +315,9 @@ def analyze(
             "counts": {name: int(len(getattr(analysis, name))) for name in TABLE_NAMES},
             "files_from_cache": collector.n_from_cache,
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+            # This process's peak resident memory so far, after each stage: the stage where it
+            # reaches its final value set the peak.
+            "peak_rss_mib": peaks,
         }
     )
     return analysis
@@ -413,12 +418,15 @@ def _meta_table(root: Path, settings: AnalyzeOptions) -> dict[str, dict[str, Any
 # --------------------------------------------------------------------------- tables
 
 
-def _assemble(collector: Any, settings: AnalyzeOptions, timings: dict[str, float]) -> Analysis:
+def _assemble(
+    collector: Any, settings: AnalyzeOptions, timings: dict[str, float], peaks: dict[str, float | None]
+) -> Analysis:
     from reportmine.corpus_stages import run_corpus_stages
 
     started = time.perf_counter()
     tables = collector.tables()
     timings["tables"] = time.perf_counter() - started
+    peaks["tables"] = peak_rss_mib()
     tables.update(
         run_corpus_stages(
             tables,
@@ -431,6 +439,7 @@ def _assemble(collector: Any, settings: AnalyzeOptions, timings: dict[str, float
             term_counts=collector.term_counts(list(tables["reports"]["report_id"])),
         )
     )
+    peaks["corpus_stages"] = peak_rss_mib()
     return Analysis(**tables, tokens=collector.tokens, texts=collector.texts, run={})
 
 
