@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from reportmine.memory import release_memory
+from reportmine.memory import peak_rss_mib, release_memory
 from reportmine.parallel import announce, run_side_by_side
 from reportmine.tables import compact_table
 
@@ -29,6 +29,7 @@ def run_corpus_stages(
     signatures: Mapping[str, Any] | None = None,
     texts: Mapping[str, str] | None = None,
     term_counts: Any = None,
+    peaks: dict[str, float | None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the corpus-level tables from the per-report tables, tokens and texts.
 
@@ -36,7 +37,8 @@ def run_corpus_stages(
     and `signatures` are computed per report by the pipeline's workers; when absent they are
     computed here from the texts (`texts`, else a `text` column of the reports table).
     `term_counts` (`doc_term.DocTermCounts`, rows in the reports table's order) are the tokens
-    counted while results arrived; when absent the tokens are counted here.
+    counted while results arrived; when absent the tokens are counted here. `peaks` receives
+    this process's peak RSS (MiB) after each stage run in it.
     Returns topics, doc_topics, codes, keywords, near_duplicates and the three compare tables.
     """
     from reportmine import compare
@@ -81,7 +83,13 @@ def run_corpus_stages(
         "keywords": lambda: keywords.keywords(report_ids, by=KEYWORD_GROUPINGS, tokens=tokens, counts=counts()),
     }
     announce("computing topics, keywords and near duplicates")
-    results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1, after_each=release_memory)
+    peaks = {} if peaks is None else peaks
+
+    def after_job(name: str) -> None:  # jobs run here one after another (large corpora)
+        peaks[name] = peak_rss_mib()
+        release_memory()
+
+    results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1, after_each=after_job)
     counts.release()
     for name, (_, seconds) in results.items():
         timings[name] = timings.get(name, 0.0) + seconds

@@ -98,14 +98,14 @@ def run_side_by_side(
     jobs: Mapping[str, Callable[[], Any]],
     *,
     workers: int | None = None,
-    after_each: Callable[[], None] | None = None,
+    after_each: Callable[[str], None] | None = None,
 ) -> dict[str, tuple[Any, float]]:
     """Run independent jobs at once in forked processes; return name → (result, seconds).
 
     A forked child reads what this process holds (tables, the disk-spool stores) without any
     pickling; only the results travel back. Where fork is not available (Windows; macOS spawns
     by default) or with fewer than two workers, the jobs run here one after another; the results
-    are the same either way. `after_each` runs after each job run here (e.g. to release memory).
+    are the same either way. `after_each(name)` runs after each job run here (e.g. to release memory).
     """
     import multiprocessing
 
@@ -117,7 +117,7 @@ def run_side_by_side(
         for name, job in jobs.items():
             results[name] = _timed_call(job)
             if after_each is not None:
-                after_each()
+                after_each(name)
         return results
     _SIDE_BY_SIDE_JOBS.clear()
     _SIDE_BY_SIDE_JOBS.update(jobs)

@@ -437,6 +437,7 @@ def _assemble(
             signatures=collector.signatures,
             texts=collector.texts,
             term_counts=collector.term_counts(list(tables["reports"]["report_id"])),
+            peaks=peaks,
         )
     )
     peaks["corpus_stages"] = peak_rss_mib()

@@ -70,7 +70,7 @@ _MAX_PARTNERS = 5
 # A bucket of one band links each report to at most this many earlier reports of the bucket.
 _BUCKET_LINKS = 64
 _EMPTY_VALUE = (1 << 32) - 1  # datasketch's largest hash: a permutation no shingle has set
-_MERGE_PAIRS = 1 << 23
+_MERGE_PAIRS = 1 << 22
 _ESTIMATE_PAIRS = 1 << 20  # candidate pairs estimated at a time
 _CACHE_BYTES = 256 << 20  # cleaned texts and shingle hashes kept for the exact check  # candidate pairs held (8 bytes each) before merging duplicates across bands
 
@@ -319,7 +319,7 @@ def _band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
     blocks = matrix[:, : bands * rows].reshape(len(matrix), bands, rows)
     keys = np.zeros((len(matrix), bands), dtype=np.uint64)
     for row in range(rows):
-        keys = _fmix64((keys * np.uint64(0x9E3779B97F4A7C15)) ^ blocks[:, :, row] ^ np.uint64(row + 1))
+        keys = _fmix64((keys * np.uint64(0x9E3779B97F4A7C15)) ^ blocks[:, :, row].astype(np.uint64) ^ np.uint64(row + 1))
     return keys
 
 
@@ -345,7 +345,7 @@ def _bucket_pairs(keys: np.ndarray, links: int) -> np.ndarray:
     return first.astype(np.int64) * n + order[member]
 
 
-def _agreement(matrix: np.ndarray, a: np.ndarray, b: np.ndarray, *, chunk: int = 1 << 16) -> np.ndarray:
+def _agreement(matrix: np.ndarray, a: np.ndarray, b: np.ndarray, *, chunk: int = 1 << 14) -> np.ndarray:
     """MinHash similarity estimate of each pair: the share of equal hash values."""
     equal = np.empty(len(a), dtype=np.int64)
     for start in range(0, len(a), chunk):
@@ -367,8 +367,9 @@ def _closest(a: np.ndarray, b: np.ndarray, estimate: np.ndarray, max_partners: i
 
 
 def _hash_values(signature: np.ndarray) -> np.ndarray:
-    # Workers send bare hash values (uint32; MinHash keeps its 32-bit values in uint64).
-    return np.asarray(getattr(signature, "hashvalues", signature), dtype=np.uint64)
+    # The values are 32-bit (datasketch's MinHash keeps them in uint64): held as uint32, the
+    # signature matrix and the pairs' gathered rows take half the memory.
+    return np.asarray(getattr(signature, "hashvalues", signature), dtype=np.uint32)
 
 
 def _is_empty(signature: np.ndarray) -> bool:

@@ -224,7 +224,7 @@ class TopicModel(BaseEstimator):
             self.n_topics_ = int(min(chosen, max(1, min(doc_term.shape))))
             self.model_, doc_topic = self._fit_model(doc_term, self.n_topics_, seed)
             if sampled:
-                doc_topic = self._transform_in_chunks(counts.counts[:, columns])
+                doc_topic = self._transform_in_chunks(counts.counts, columns)
         # Renumber topics by decreasing total weight (stable for ties) so topic 0 is the most present.
         totals = doc_topic.sum(axis=0)
         self.topic_order_ = np.argsort(-totals, kind="stable")
@@ -233,12 +233,13 @@ class TopicModel(BaseEstimator):
         self.weight_share_ = totals[self.topic_order_] / totals.sum() if totals.sum() > 0 else totals * 0
         return self
 
-    def _transform_in_chunks(self, vocabulary_counts: sparse.csr_matrix) -> np.ndarray:
+    def _transform_in_chunks(self, all_counts: sparse.csr_matrix, columns: np.ndarray) -> np.ndarray:
         # NMF's solver stops on a tolerance summed over the rows it is given, so one call is kept
-        # up to _TRANSFORM_CHUNK reports; beyond, chunks bound the memory of the term matrix.
+        # up to _TRANSFORM_CHUNK reports; beyond, chunks bound the memory of the term matrix (rows
+        # are cut before the vocabulary's columns, so no copy of the whole matrix is made).
         parts = []
-        for start in range(0, vocabulary_counts.shape[0], _TRANSFORM_CHUNK):
-            chunk = vocabulary_counts[start : start + _TRANSFORM_CHUNK].astype(np.float64)
+        for start in range(0, all_counts.shape[0], _TRANSFORM_CHUNK):
+            chunk = all_counts[start : start + _TRANSFORM_CHUNK][:, columns].astype(np.float64)
             parts.append(self.model_.transform(self.tfidf_.transform(chunk, copy=False)))
         return np.vstack(parts)
 
