@@ -114,3 +114,17 @@ def test_workbook_written_by_a_second_process_equals_one_written_in_line(seeds_d
     about = load_workbook(tmp_path / "background" / "reportmine.xlsx", read_only=True)["about"]
     counts = {row[0]: row[1] for row in about.iter_rows(min_row=2, values_only=True)}
     assert counts["metrics"] == len(analysis.metrics) and counts["reports"] == len(analysis.reports)
+
+
+def test_tokens_counted_on_arrival_follow_the_requested_report_order(seed_results, tmp_path: Path):
+    from reportmine.themes.doc_term import count_terms
+
+    collector = ResultCollector(spool_dir=tmp_path, chunk_reports=2, count_terms=True)
+    for result in seed_results:
+        collector.add(result)
+    order = [result.report.report_id for result in reversed(seed_results)]
+    counted = collector.term_counts(order)
+    expected = count_terms([collector.tokens[report_id] for report_id in order])
+    assert list(counted.terms) == list(expected.terms)
+    assert (counted.counts != expected.counts).nnz == 0
+    assert ResultCollector(spool_dir=tmp_path).term_counts(order) is None  # not counted on arrival
