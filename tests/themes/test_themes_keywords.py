@@ -105,3 +105,25 @@ def test_tokens_can_come_from_a_store_instead_of_a_column() -> None:
     from_store = keywords(DOCS.drop(columns=["tokens"]), by="school", tokens=store)
     pd.testing.assert_frame_equal(from_store, keywords(DOCS, by="school"))
     assert keywords(DOCS.drop(columns=["tokens"]), tokens=TokenStore({"a": [], "b": [], "c": []})).empty
+
+
+def test_groups_are_scored_in_chunks_bounded_by_rows_and_nonzeros(monkeypatch):
+    import numpy as np
+
+    from reportmine.themes import keywords as keywords_module
+
+    monkeypatch.setattr(keywords_module, "_CHUNK_GROUPS", 3)
+    monkeypatch.setattr(keywords_module, "_CHUNK_NONZEROS", 10)
+    # Rows with 4, 4, 4, 1, 1, 1 and 25 nonzeros: the budget of 10 cuts after two rows, the limit
+    # of 3 rows after three, and a row over the budget still gets a chunk of its own.
+    indptr = np.cumsum([0, 4, 4, 4, 1, 1, 1, 25])
+    chunks = keywords_module._row_chunks(indptr)
+    assert [(chunk.start, chunk.stop) for chunk in chunks] == [(0, 2), (2, 5), (5, 6), (6, 7)]
+
+
+def test_chunked_scoring_gives_the_table_of_one_chunk(seed_token_docs, monkeypatch):
+    from reportmine.themes import keywords as keywords_module
+
+    whole = keywords(seed_token_docs.assign(all="全部"), by=("report_id", "school", "all"), top_n=10)
+    monkeypatch.setattr(keywords_module, "_CHUNK_NONZEROS", 50)  # a chunk per group
+    assert keywords(seed_token_docs.assign(all="全部"), by=("report_id", "school", "all"), top_n=10).equals(whole)
