@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-_BLOCK_REPORTS = 5000  # reports counted at a time: bounds the flat token array of a block
+_BLOCK_REPORTS = 1000  # reports counted at a time: bounds the block's flat array of token strings (~40 MB)
 
 
 @dataclass(frozen=True)
