@@ -262,17 +262,15 @@ def _rebase(
     cached: tuple[list[ReportResult], list[ErrorRecord]], path: Path, root: Path
 ) -> tuple[list[ReportResult], list[ErrorRecord]]:
     # The cache is keyed by content, so the same bytes under another name are re-labelled here.
-    relpath = _relative_path(path, root)
+    from reportmine.ingest.corpus import relative_path
+
+    relpath = relative_path(path, root)
     results = []
     for result in cached[0]:
         report = replace(result.report, path=relpath, report_id=f"{relpath}#{result.report.part}")
         results.append(replace(result, report=report))
     errors = [replace(error, path=relpath) for error in cached[1]]
     return results, errors
-
-
-def _relative_path(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path != root else path.name
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -351,7 +349,7 @@ def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[Fi
 
 def _file_tasks(root: Path, meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions) -> list[FileTask]:
     from reportmine import cache
-    from reportmine.ingest.corpus import iter_source_files
+    from reportmine.ingest.corpus import iter_source_files, relative_path
 
     base = root if root.is_dir() else root.parent
     paths = [root] if root.is_file() else list(iter_source_files(root))
@@ -372,7 +370,7 @@ def _file_tasks(root: Path, meta_table: dict[str, dict[str, Any]], settings: Ana
             codebook=str(settings.codebook) if settings.codebook else None,
             cache_dir=cache_dir,
             cache_salt=salt,
-            meta_rows=meta_rows.get(_relative_path(path, base), {}),
+            meta_rows=meta_rows.get(relative_path(path, base), {}),
             pattern=settings.pattern,
         )
         for path in paths

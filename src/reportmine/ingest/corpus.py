@@ -124,7 +124,7 @@ def _ignored(relpath: str, is_dir: bool, rules: list[tuple[str, bool, bool, bool
 def read_source_file(path: Path, *, root: Path, max_bytes: int = 20_000_000) -> tuple[list[Report], list[ErrorRecord]]:
     """Read one file into its reports (text metadata inferred), or an error row; never raises."""
     path = Path(path)
-    relpath = _relpath(path, Path(root))
+    relpath = relative_path(path, Path(root))
     try:
         document = read_document(path, max_bytes=max_bytes)
     except ReadError as exc:
@@ -156,7 +156,8 @@ def read_source_file(path: Path, *, root: Path, max_bytes: int = 20_000_000) -> 
     return reports, []
 
 
-def _relpath(path: Path, root: Path) -> str:
+def relative_path(path: Path, root: Path) -> str:
+    """`path` as the corpus names it: relative to `root` in posix form (the file name when `root` is the file)."""
     if root.is_file() or path == root:
         return path.name
     try:
