@@ -93,9 +93,11 @@ def test_several_groupings_stack_the_tables_of_single_groupings(seed_token_docs:
         [keywords(seed_token_docs, by="report_id", top_n=5), keywords(seed_token_docs, by="school", top_n=5)],
         ignore_index=True,
     )
-    as_text = {"group": str, "term": str}  # category sets differ: each table has its own labels
+    as_text = {"group_by": str, "group": str, "term": str}  # category sets differ: each table has its own
     pd.testing.assert_frame_equal(stacked.astype(as_text), one_by_one.astype(as_text))
-    assert isinstance(stacked["term"].dtype, pd.CategoricalDtype)
+    # Stacked, the label columns stay categoricals (one category set across the groupings).
+    for column in ("group_by", "group", "term"):
+        assert isinstance(stacked[column].dtype, pd.CategoricalDtype), column
 
 
 def test_tokens_can_come_from_a_store_instead_of_a_column() -> None:

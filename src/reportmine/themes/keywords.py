@@ -15,6 +15,7 @@ group, where keyness is 0, ranks by tfidf); the table is sorted by group, then t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -42,18 +43,22 @@ def _group_label(value: object) -> str:
     return str(value)
 
 
-def _group_counts(doc_term: sparse.csr_matrix, group_values: pd.Series) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Return (groups × terms counts, group labels sorted with "(unknown)" last)."""
+def _group_codes(group_values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (each report's group index, group labels sorted with "(unknown)" last)."""
     keys = group_values.map(_group_label)
     ordered = sorted(set(keys), key=lambda label: (label == UNKNOWN_GROUP, label))
-    codes = pd.Categorical(keys, categories=ordered).codes
-    if len(ordered) == len(codes) and np.array_equal(codes, np.arange(len(codes))):
+    return pd.Categorical(keys, categories=ordered).codes, np.asarray(ordered, dtype=object)
+
+
+def _group_counts(doc_term: sparse.csr_matrix, codes: np.ndarray, n_groups: int) -> sparse.csr_matrix:
+    """The groups × terms counts: each group's reports' rows summed."""
+    if n_groups == len(codes) and np.array_equal(codes, np.arange(len(codes))):
         # Every report its own group, already in label order (by="report_id"): no copy needed.
-        return doc_term, np.asarray(ordered, dtype=object)
+        return doc_term
     membership = sparse.csr_matrix(
-        (np.ones(len(codes), dtype=np.int32), (codes, np.arange(len(codes)))), shape=(len(ordered), len(codes))
+        (np.ones(len(codes), dtype=np.int32), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes))
     )
-    return (membership @ doc_term).tocsr(), np.asarray(ordered, dtype=object)
+    return (membership @ doc_term).tocsr()
 
 
 def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, total: float) -> tuple:
@@ -78,8 +83,7 @@ def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, tot
 
 
 def _score_chunk(
-    counts, transformer, groups: pd.CategoricalDtype, terms: pd.CategoricalDtype, rows: slice, totals: tuple,
-    top_n: int, by: str,
+    counts, transformer, labels: "_Labels", terms: pd.CategoricalDtype, rows: slice, totals: tuple, top_n: int,
 ) -> pd.DataFrame:
     group_total, term_total, total = totals
     chunk = counts[rows]
@@ -104,9 +108,9 @@ def _score_chunk(
     first_of_group = np.searchsorted(sorted_groups, sorted_groups, side="left")
     order = order[np.arange(len(order)) - first_of_group < top_n]
     frame = pd.DataFrame({
-        "group_by": by,
-        # Codes into the group labels and the vocabulary: no string per row is built.
-        "group": pd.Categorical.from_codes(group_index[order], dtype=groups),
+        # Codes into the groupings, the group labels and the vocabulary: no string per row is built.
+        "group_by": pd.Categorical.from_codes(np.full(len(order), labels.grouping, dtype=np.int8), dtype=labels.groupings),
+        "group": pd.Categorical.from_codes(labels.codes[group_index[order]], dtype=labels.groups),
         "term": pd.Categorical.from_codes(block.col[order], dtype=terms),
         "count": a[order].astype("int64"),
         "tfidf": np.round(weights[order], 6),
@@ -187,26 +191,46 @@ def keywords(
         raise InputError(f"keywords: counts have {counts.n_reports} rows for {len(token_docs)} reports")
     doc_term, terms = counts.counts, counts.terms
     term_dtype = pd.CategoricalDtype(pd.Index(terms, dtype="str"))
+    grouped = [_group_codes(token_docs[grouping]) for grouping in groupings]
+    group_dtype = pd.CategoricalDtype(_united_labels([groups for _, groups in grouped]))
+    grouping_dtype = pd.CategoricalDtype(pd.Index(groupings, dtype="str"))
     frames = []
-    for grouping in groupings:
-        counts, groups = _group_counts(doc_term, token_docs[grouping])
+    for index, (codes, groups) in enumerate(grouped):
+        counts = _group_counts(doc_term, codes, len(groups))
         transformer = TfidfTransformer().fit(counts)
         totals = (
             np.asarray(counts.sum(axis=1)).ravel().astype(float),
             np.asarray(counts.sum(axis=0)).ravel().astype(float),
             float(counts.sum()),
         )
-        # One dtype per grouping, shared by every chunk: a vocabulary copy per chunk would cost
-        # hundreds of MB at 100,000 reports.
-        group_dtype = pd.CategoricalDtype(pd.Index(groups, dtype="str"))
+        labels = _Labels(index, grouping_dtype, group_dtype, group_dtype.categories.get_indexer(groups))
         frames += [
-            _score_chunk(counts, transformer, group_dtype, term_dtype, rows, totals, top_n, grouping)
+            _score_chunk(counts, transformer, labels, term_dtype, rows, totals, top_n)
             for rows in _row_chunks(counts.indptr)
         ]
-    table = pd.concat(frames, ignore_index=True)
-    # Groupings have different group labels: their categories are united, not turned into text.
-    table["group"] = pd.api.types.union_categoricals([frame["group"] for frame in frames])
-    return table[KEYWORD_COLUMNS]
+    # Every chunk shares the same three dtypes, so the stacked columns stay categoricals.
+    return pd.concat(frames, ignore_index=True)[KEYWORD_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """How a grouping's chunk rows are labelled: the grouping's code and its groups' codes.
+
+    Every chunk of every grouping shares one `groups` dtype (the labels of all groupings) and one
+    `groupings` dtype: chunks with their own categories would be stacked as text, or united at
+    the cost of recoding every chunk against 100,000 report ids (a minute and 1 GB at 100,000
+    reports), and a vocabulary or label copy per chunk would cost hundreds of MB.
+    """
+
+    grouping: int
+    groupings: pd.CategoricalDtype
+    groups: pd.CategoricalDtype
+    codes: np.ndarray  # this grouping's group index → code in `groups`
+
+
+def _united_labels(label_sets: list[np.ndarray]) -> pd.Index:
+    """The group labels of all groupings, each once, in order of first appearance."""
+    return pd.Index(pd.unique(np.concatenate(label_sets)) if label_sets else [], dtype="str")
 
 
 __all__ = ["keywords", "KEYWORD_COLUMNS"]
