@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from reportmine.memory import peak_rss_mib, release_memory
-from reportmine.parallel import announce, run_side_by_side
+from reportmine.parallel import announce, run_one_at_a_time, run_side_by_side
 from reportmine.tables import compact_table
 
 logger = logging.getLogger(__name__)
@@ -64,13 +64,10 @@ def run_corpus_stages(
         lambda: term_counts or doc_term.count_terms(ValuesInOrder(tokens, list(reports["report_id"]), default=[]))
     )
     # Topics, keywords and near-duplicates need only the counts, the text store and the reports
-    # table: they run side by side (one process each) unless the corpus is so large that their
-    # working memory together would matter more than the time saved. Then near-duplicates run
-    # first, before the counts exist, so the two never take memory at the same time.
-    side_by_side = len(reports) <= SIDE_BY_SIDE_MAX_REPORTS
-    if side_by_side:
-        with _timed(timings, "term_counts"):
-            counts()  # before the fork: every child reads the same counts
+    # table: they run side by side (one forked process each), unless the corpus is so large that
+    # their working memory together would matter more than the time saved. Then each runs alone
+    # in a process forked for it (its working memory leaves with it), near-duplicates first,
+    # before the counts exist, so the two never take memory at the same time.
     jobs = {
         "near_duplicates": partial(
             duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
@@ -85,11 +82,19 @@ def run_corpus_stages(
     announce("computing topics, keywords and near duplicates")
     peaks = {} if peaks is None else peaks
 
-    def after_job(name: str) -> None:  # jobs run here one after another (large corpora)
+    def after_job(name: str) -> None:
         peaks[name] = peak_rss_mib()
         release_memory()
 
-    results = run_side_by_side(jobs, workers=settings.workers if side_by_side else 1, after_each=after_job)
+    if len(reports) <= SIDE_BY_SIDE_MAX_REPORTS:
+        with _timed(timings, "term_counts"):
+            counts()  # before the fork: every child reads the same counts
+        results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job)
+    else:
+        results = run_one_at_a_time({"near_duplicates": jobs.pop("near_duplicates")}, after_each=after_job)
+        with _timed(timings, "term_counts"):
+            counts()  # here, once, for both children
+        results.update(run_one_at_a_time(jobs, after_each=after_job))
     counts.release()
     for name, (_, seconds) in results.items():
         timings[name] = timings.get(name, 0.0) + seconds

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -69,6 +70,37 @@ def test_side_by_side_jobs_give_what_they_give_in_line(workers: int):
     results = parallel.run_side_by_side(jobs, workers=workers)
     assert {name: value for name, (value, _) in results.items()} == {"sum": 6, "upper": "校本"}
     assert all(seconds >= 0 for _, seconds in results.values())
+
+
+def _job_pid(label: str) -> tuple[str, int]:
+    return label, os.getpid()
+
+
+def test_jobs_one_at_a_time_each_run_in_a_process_of_their_own():
+    from functools import partial
+
+    finished: list[str] = []
+    jobs = {"first": partial(_job_pid, "a"), "second": partial(_job_pid, "b")}
+    results = parallel.run_one_at_a_time(jobs, after_each=finished.append)
+    assert [results[name][0][0] for name in jobs] == ["a", "b"] and finished == ["first", "second"]
+    pids = {results[name][0][1] for name in jobs}
+    if parallel._can_fork():  # forked afresh for each job, so its memory leaves with it
+        assert len(pids) == 2 and os.getpid() not in pids
+    else:
+        assert pids == {os.getpid()}
+
+
+def test_large_corpus_mode_gives_the_tables_of_side_by_side_mode(small_corpus: Path, monkeypatch):
+    from reportmine import corpus_stages
+
+    side_by_side = reportmine.analyze(small_corpus, workers=2)
+    # Above this many reports: near-duplicates, then topics, then keywords, each forked alone,
+    # and the tokens counted after the workers are done instead of on arrival.
+    monkeypatch.setattr(corpus_stages, "SIDE_BY_SIDE_MAX_REPORTS", 0)
+    one_at_a_time = reportmine.analyze(small_corpus, workers=2)
+    for name in ("topics", "doc_topics", "keywords", "near_duplicates", "compare_topics", "codes"):
+        pd.testing.assert_frame_equal(getattr(one_at_a_time, name), getattr(side_by_side, name))
+    assert len(one_at_a_time.keywords) > 0 and {"term_counts", "near_duplicates"} <= set(one_at_a_time.run["timings_seconds"])
 
 
 def test_corpus_stages_give_the_same_tables_side_by_side(small_corpus: Path):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from reportmine.themes.doc_term import count_terms
+from reportmine.themes.doc_term import TermCounter, count_terms
 from reportmine.themes.keywords import keywords
 from reportmine.themes.topics import TopicModel, fit_topics
 
@@ -29,6 +29,19 @@ def test_counts_do_not_depend_on_the_block_size(bundled_token_docs: pd.DataFrame
     in_blocks = count_terms(bundled_token_docs["tokens"], block_reports=3)
     assert list(in_blocks.terms) == list(whole.terms)
     assert (in_blocks.counts != whole.counts).nnz == 0
+    # Each row's columns really are in order (the matrix says so without checking).
+    resorted = in_blocks.counts.copy()
+    resorted.has_sorted_indices = False
+    resorted.sort_indices()
+    assert np.array_equal(resorted.indices, in_blocks.counts.indices)
+
+
+def test_a_counter_hands_its_counts_over_once():
+    counter = TermCounter()
+    counter.add_block([["公开课", "教研"], ["教研"]])
+    counter.add_block([["小班化", "公开课"]])
+    assert counter.result().counts.toarray().tolist() == [[1, 0, 1], [0, 0, 1], [1, 1, 0]]
+    assert counter.result() is None  # its blocks moved into the matrix
 
 
 @pytest.mark.parametrize(

@@ -60,22 +60,39 @@ class TermCounter:
             self._blocks.append(_count_block(token_lists, self._vocabulary))
 
     def result(self) -> DocTermCounts | None:
-        """The counts of every report added, columns in sorted term order; None without tokens."""
+        """The counts of every report added, columns in sorted term order; None without tokens.
+
+        The blocks are moved into the matrix one at a time (the counter is empty afterwards), so
+        memory holds about one copy of the counts, not the blocks, their stack and a re-indexed
+        copy at once (three copies: 0.5 GB at 100,000 reports).
+        """
         vocabulary, blocks = self._vocabulary, self._blocks
         if not vocabulary:
             return None
         n_terms = len(vocabulary)
-        for block in blocks:
-            block.resize((block.shape[0], n_terms))
-        counts = sparse.vstack(blocks, format="csr", dtype=np.int32)
         terms = np.empty(n_terms, dtype=object)
         terms[:] = list(vocabulary)
         order = np.asarray(sorted(range(n_terms), key=terms.__getitem__), dtype=np.int64)
         column_of = np.empty(n_terms, dtype=np.int32)
         column_of[order] = np.arange(n_terms, dtype=np.int32)
-        counts.indices = column_of[counts.indices]
-        counts.has_sorted_indices = False
-        counts.sort_indices()
+        n_rows = sum(block.shape[0] for block in blocks)
+        n_counts = sum(block.nnz for block in blocks)
+        index_dtype = np.int32 if n_counts <= np.iinfo(np.int32).max else np.int64
+        indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+        indices = np.empty(n_counts, dtype=np.int32)
+        data = np.empty(n_counts, dtype=np.int32)
+        row, position = 0, 0
+        while blocks:
+            block = blocks.pop(0)
+            block = sparse.csr_matrix((block.data, column_of[block.indices], block.indptr), shape=(block.shape[0], n_terms))
+            block.sort_indices()
+            indices[position : position + block.nnz] = block.indices
+            data[position : position + block.nnz] = block.data
+            indptr[row + 1 : row + block.shape[0] + 1] = block.indptr[1:] + position
+            row, position = row + block.shape[0], position + block.nnz
+        self._vocabulary = {}
+        counts = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_terms))
+        counts.has_sorted_indices = True
         return DocTermCounts(counts=counts, terms=terms[order])
 
 
