@@ -206,3 +206,26 @@ def test_a_tiny_shingle_cache_gives_the_same_pairs(with_copy: pd.DataFrame, monk
     monkeypatch.setattr(duplicates, "_CACHE_BYTES", 1)  # every report is shingled again when needed
     assert len(roomy) == 2
     pd.testing.assert_frame_equal(near_duplicates(reports), roomy)
+
+
+@pytest.mark.parametrize("slice_pairs", [1, 7, 1000])
+def test_closest_partners_kept_slice_by_slice_equal_the_best_of_all_pairs(slice_pairs: int) -> None:
+    import numpy as np
+
+    from reportmine.themes.duplicates import _ClosestPartners
+
+    rng = np.random.default_rng(3)
+    n_rows, max_partners = 40, 3
+    codes = np.unique(rng.integers(0, n_rows * n_rows, 300))
+    a, b = np.divmod(codes, n_rows)
+    a, b = a[a < b], b[a < b]
+    equal = rng.integers(50, 54, len(a)).astype(np.int16)  # few values: many ties, broken by partner
+    closest = _ClosestPartners(n_rows, max_partners)
+    for start in range(0, len(a), slice_pairs):
+        closest.add(a[start : start + slice_pairs], b[start : start + slice_pairs], equal[start : start + slice_pairs])
+    # Brute force: each row's partners sorted by (more equal values, lower partner), first three.
+    best = set()
+    for row in range(n_rows):
+        offers = [(-int(e), int(y if x == row else x)) for x, y, e in zip(a, b, equal) if row in (x, y)]
+        best |= {(min(row, partner), max(row, partner)) for _, partner in sorted(offers)[:max_partners]}
+    assert [tuple(divmod(int(code), n_rows)) for code in closest.pairs()] == sorted(best)
