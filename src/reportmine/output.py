@@ -335,7 +335,7 @@ def write_analysis(
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
-    from reportmine.background import BackgroundJobs, background_workers
+    from reportmine.background import BackgroundJobs
     from reportmine.memory import peak_rss_mib, release_memory
     from reportmine.parallel import announce
 
@@ -347,11 +347,8 @@ def write_analysis(
     tables = analysis.tables()
     # Named before they are written: the workbook, written elsewhere, lists them too.
     tables["reports"] = tables["reports"].assign(text_file=text_file_names(tables["reports"]))
-    n_jobs = ("xlsx" in chosen) + 2 * pictures
-    # In line, the word clouds may use every core; beside the other jobs, one.
-    cloud_workers = 1 if background_workers(n_jobs) else None
     jobs = _writing_jobs(analysis, tables, out_dir, xlsx="xlsx" in chosen, pictures=pictures, font=font,
-                         chart_formats=tuple(chart_formats), cloud_workers=cloud_workers)
+                         chart_formats=tuple(chart_formats))
     with BackgroundJobs(jobs) as background:
         announce("writing tables")
         text_started = time.perf_counter()
@@ -385,22 +382,25 @@ def write_analysis(
 
 def _writing_jobs(
     analysis: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, *, xlsx: bool, pictures: bool,
-    font: Path | None, chart_formats: tuple[str, ...], cloud_workers: int | None,
+    font: Path | None, chart_formats: tuple[str, ...],
 ) -> dict[str, Callable[[], Any]]:
-    """The pieces written beside the tables, longest first (two workers: clouds | charts, then XLSX)."""
+    """The pieces written beside the tables, in the order workers take them: the pictures first,
+    as report.html waits for them. The word clouds, the longest piece, are drawn by a pool of
+    their own (one process per core; it forks after the first cloud, so its workers inherit the
+    imports), so they are not left to one process while the other has finished."""
     jobs: dict[str, Callable[[], Any]] = {}
     if pictures:
-        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font, cloud_workers)
+        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font)
         jobs["charts"] = functools.partial(_draw_charts, analysis, out_dir, font, chart_formats)
     if xlsx:
         jobs["xlsx"] = functools.partial(_write_workbook_file, tables, out_dir / "reportmine.xlsx")
     return jobs
 
 
-def _draw_wordclouds(analysis: Any, out_dir: Path, font: Path | None, workers: int | None) -> list[Path]:
+def _draw_wordclouds(analysis: Any, out_dir: Path, font: Path | None) -> list[Path]:
     from reportmine.viz.wordclouds import write_wordclouds
 
-    return list(write_wordclouds(analysis, out_dir, font_path=font, workers=workers))
+    return list(write_wordclouds(analysis, out_dir, font_path=font))
 
 
 def _draw_charts(analysis: Any, out_dir: Path, font: Path | None, chart_formats: tuple[str, ...]) -> list[Path]:
