@@ -38,6 +38,16 @@ def test_csv_has_bom_and_neutral_formulas(tmp_path: Path):
     assert output.read_table(tmp_path, "metrics")["evidence"].tolist() == frame["evidence"].tolist()
 
 
+def test_csv_writes_categories_as_their_values_missing_ones_blank(tmp_path: Path):
+    frame = pd.DataFrame({
+        "school": pd.Series(["一中", None, "=二中"], dtype="string[pyarrow]").astype("category"),
+        "year": pd.Series([2020, None, 2021], dtype="Int64").astype("category"),
+    })
+    output.write_csv(frame, tmp_path / "reports.csv")
+    lines = (tmp_path / "reports.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines == ['"school","year"', '"一中",2020', ",", "\"'=二中\",2021"]
+
+
 def test_xlsx_cells_are_not_formulas(tmp_path: Path):
     import openpyxl
 

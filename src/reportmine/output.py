@@ -225,16 +225,20 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame:
 
 def _arrow_table(frame: pd.DataFrame) -> Any:
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     ready = _parquet_ready(frame)
     for column in ready.columns:
-        # Categories become their plain values (Arrow writes no dictionaries to CSV); object
-        # columns left mixed (numbers beside text) are written as their text.
-        if isinstance(ready[column].dtype, pd.CategoricalDtype):
-            ready[column] = ready[column].astype(ready[column].cat.categories.dtype)
-        elif ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
+        # Object columns left mixed (numbers beside text) are written as their text.
+        if ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
             ready[column] = ready[column].map(lambda value: value if value is None or pd.isna(value) else str(value))
-    return pa.Table.from_pandas(ready, preserve_index=False)
+    table = pa.Table.from_pandas(ready, preserve_index=False)
+    # Categories become their plain values (Arrow writes no dictionaries to CSV), decoded by
+    # Arrow: pandas' astype builds a Python string per row, a third of the CSV's time.
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(index, field.name, pc.cast(table.column(index), field.type.value_type))
+    return table
 
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
