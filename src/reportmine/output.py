@@ -11,16 +11,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import Any, Iterator, Literal, TypeVar
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from reportmine.background import BackgroundJobs
 
 logger = logging.getLogger(__name__)
 
 TableFormat = Literal["csv", "parquet", "xlsx"]
+ExtraT = TypeVar("ExtraT")
 ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 
 # Spreadsheet programs treat these leading characters as the start of a formula (OWASP CSV
@@ -342,6 +340,7 @@ def write_analysis(
     from reportmine.background import BackgroundJobs
     from reportmine.memory import peak_rss_mib, release_memory
     from reportmine.parallel import announce
+    from reportmine.viz.html_report import tables_context, write_html_report
 
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -362,14 +361,21 @@ def write_analysis(
         written = write_tables(tables, out_dir, formats=[fmt for fmt in chosen if fmt != "xlsx"], seconds=seconds)
         peaks["tables"] = peak_rss_mib()
         release_memory()
-        chart_paths, cloud_paths = [], []
+        # The page's tables part first: it needs no picture, so it is ready when they are.
+        page = _timed_extra("html", "report.html", seconds, problems, lambda: tables_context(analysis)) if html else None
+        chart_paths: list[Path] = []
+        cloud_paths: list[Path] = []
         if pictures:
-            chart_paths = _picture_result(background, "charts", "charts", seconds, problems)
-            cloud_paths = _picture_result(background, "wordclouds", "word clouds", seconds, problems)
+            announce("drawing charts")
+            chart_paths = _extra("charts", problems, lambda: background.result("charts", seconds)) or []
+            announce("drawing word clouds")
+            cloud_paths = _extra("word clouds", problems, lambda: background.result("wordclouds", seconds)) or []
             written += chart_paths + cloud_paths
             peaks["pictures"] = peak_rss_mib()
-        if html:
-            written += _write_html(analysis, out_dir, chart_paths, cloud_paths, seconds, problems)
+        if page is not None:
+            announce("writing report.html")
+            written += _timed_extra("html", "report.html", seconds, problems, lambda: [write_html_report(
+                analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths, tables=page)]) or []
         if "xlsx" in chosen:
             written.append(background.result("xlsx", seconds))
     peaks["html_and_workbook"] = peak_rss_mib()
@@ -418,39 +424,28 @@ def _write_workbook_file(tables: Mapping[str, pd.DataFrame], target: Path) -> Pa
     return target
 
 
-def _picture_result(
-    background: BackgroundJobs, name: str, what: str, seconds: dict[str, float], problems: list[str],
-) -> list[Path]:
-    """The files of picture job `name`, or none (and a line in `problems`) when drawing `what` failed."""
-    from reportmine.parallel import announce
+def _extra(what: str, problems: list[str], make: Callable[[], ExtraT]) -> ExtraT | None:
+    """`make()`, or None when it fails: pictures and the page are extras, the tables matter more.
 
-    announce(f"drawing {what}")
+    The failure is logged with its traceback and noted in `problems` ("charts not written: …").
+    """
     try:
-        return background.result(name, seconds)
-    except Exception as exc:  # the tables matter more than the pictures
+        return make()
+    except Exception as exc:  # noqa: BLE001 - any failure of an extra leaves the tables alone
         logger.exception("%s failed", what)
         problems.append(f"{what} not written: {exc!r}")
-        return []
+        return None
 
 
-def _write_html(
-    analysis: Any, out_dir: Path, charts: list[Path], wordclouds: list[Path], seconds: dict[str, float], problems: list[str],
-) -> list[Path]:
-    """`report.html` embedding `charts` and `wordclouds`, or nothing (and a line in `problems`) when it fails."""
-    from reportmine.parallel import announce
-
-    announce("writing report.html")
+def _timed_extra(
+    name: str, what: str, seconds: dict[str, float], problems: list[str], make: Callable[[], ExtraT],
+) -> ExtraT | None:
+    """`_extra`, its seconds added to `seconds[name]`."""
     started = time.perf_counter()
     try:
-        from reportmine.viz.html_report import write_html_report
-
-        return [write_html_report(analysis, out_dir / "report.html", charts=charts, wordclouds=wordclouds)]
-    except Exception as exc:  # the tables matter more than the page
-        logger.exception("HTML report failed")
-        problems.append(f"report.html not written: {exc!r}")
-        return []
+        return _extra(what, problems, make)
     finally:
-        seconds["html"] = time.perf_counter() - started
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
 
 
 def read_analysis(out_dir: Path | str) -> Any:
