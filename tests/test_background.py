@@ -66,8 +66,8 @@ def test_one_core_runs_the_jobs_in_line(monkeypatch):
 
 
 @needs_fork
-def test_workers_are_one_per_job_up_to_the_cores(monkeypatch):
+def test_every_job_has_a_worker_of_its_own(monkeypatch):
     import reportmine.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
-    assert [background_workers(n) for n in (0, 1, 2, 3)] == [0, 1, 2, 2]
+    assert [background_workers(n) for n in (0, 1, 2, 3)] == [0, 1, 2, 3]

@@ -30,32 +30,39 @@ _INHERITED_JOBS: dict[str, Job] = {}
 
 
 def background_workers(n_jobs: int) -> int:
-    """Worker processes `BackgroundJobs` would use for `n_jobs` jobs here; 0 means in line."""
+    """Worker processes `BackgroundJobs` would use for `n_jobs` jobs here; 0 means in line.
+
+    One per job, even beyond the cores: a job that is waiting (for a pool of its own, as the
+    word clouds do) must not keep another from starting, and the system shares the cores among
+    whatever runs. On one core nothing is gained by a second process.
+    """
     from reportmine.pipeline import default_workers
 
-    if n_jobs < 1 or default_workers() < 2 or _fork_context() is None:
+    if default_workers() < 2 or _fork_context() is None:
         return 0
-    return min(n_jobs, default_workers())
+    return n_jobs
 
 
 class BackgroundJobs:
-    """Named jobs started at once on up to one forked worker per core, in the order given.
+    """Named jobs run by forked worker processes, started at once, while the caller goes on.
 
     Use as a context manager: leaving it waits for running jobs and drops those not started.
     `result(name)` waits for one job and raises its exception, if any.
     """
 
     def __init__(self, jobs: Mapping[str, Job], *, workers: int | None = None) -> None:
-        """Start `jobs` (None workers: as many as `background_workers` says; 0: run in line)."""
+        """Start `jobs`, in the order given, on `workers` processes (None: `background_workers`,
+        one per job; 0: none, each job runs here when its result is asked for)."""
         self._jobs = dict(jobs)
         n_workers = background_workers(len(self._jobs)) if workers is None else workers
+        context = _fork_context()
         self._executor: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[_Outcome]] = {}
-        if n_workers > 0 and self._jobs:
+        if n_workers > 0 and self._jobs and context is not None:
             # Under fork a worker's initializer arguments are inherited, not pickled: the jobs'
             # closures reach the workers as they are.
             self._executor = ProcessPoolExecutor(
-                max_workers=n_workers, mp_context=_fork_context(), initializer=_inherit_jobs, initargs=(self._jobs,)
+                max_workers=n_workers, mp_context=context, initializer=_inherit_jobs, initargs=(self._jobs,)
             )
             self._futures = {name: self._executor.submit(_run_inherited_job, name) for name in self._jobs}
 
