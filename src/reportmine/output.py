@@ -395,9 +395,10 @@ def _writing_jobs(
     analysis: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, *, xlsx: bool, pictures: bool,
     font: Path | None, chart_formats: tuple[str, ...],
 ) -> dict[str, Callable[[], Any]]:
-    """The pieces written beside the tables, each by a process of its own. The word clouds, the
-    longest piece, are drawn by a pool of their own (one process per core; it forks after the
-    first cloud, so its workers inherit the imports): the longest piece is spread over the cores."""
+    """The pieces written beside the tables, each by a process of its own. The charts and the
+    word clouds are drawn by pools of their own (one process per core, forked once matplotlib
+    or the first cloud is loaded, so the imports are inherited): no long piece is left to one
+    process, which would finish last when the cores are shared by many."""
     jobs: dict[str, Callable[[], Any]] = {}
     if pictures:
         jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font)
@@ -416,7 +417,7 @@ def _draw_wordclouds(analysis: Any, out_dir: Path, font: Path | None) -> list[Pa
 def _draw_charts(analysis: Any, out_dir: Path, font: Path | None, chart_formats: tuple[str, ...]) -> list[Path]:
     from reportmine.viz.charts import write_charts
 
-    return list(write_charts(analysis, out_dir / "charts", font_path=font, formats=chart_formats))
+    return list(write_charts(analysis, out_dir / "charts", font_path=font, formats=chart_formats, workers=None))
 
 
 def _write_workbook_file(tables: Mapping[str, pd.DataFrame], target: Path) -> Path:
