@@ -12,6 +12,7 @@ core, a job runs in this process when its result is asked for: the results are t
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import time
@@ -60,11 +61,17 @@ class BackgroundJobs:
         self._futures: dict[str, Future[_Outcome]] = {}
         if n_workers > 0 and self._jobs and context is not None:
             # Under fork a worker's initializer arguments are inherited, not pickled: the jobs'
-            # closures reach the workers as they are.
-            self._executor = ProcessPoolExecutor(
-                max_workers=n_workers, mp_context=context, initializer=_inherit_jobs, initargs=(self._jobs,)
-            )
-            self._futures = {name: self._executor.submit(_run_inherited_job, name) for name in self._jobs}
+            # closures reach the workers as they are. The workers fork at the first submit; with
+            # the objects they inherit frozen, their garbage collections do not visit (and so copy)
+            # every page of this process's heap.
+            gc.freeze()
+            try:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=n_workers, mp_context=context, initializer=_inherit_jobs, initargs=(self._jobs,)
+                )
+                self._futures = {name: self._executor.submit(_run_inherited_job, name) for name in self._jobs}
+            finally:
+                gc.unfreeze()
 
     @property
     def in_line(self) -> bool:
