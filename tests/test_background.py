@@ -71,3 +71,12 @@ def test_every_job_has_a_worker_of_its_own(monkeypatch):
 
     monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
     assert [background_workers(n) for n in (0, 1, 2, 3)] == [0, 1, 2, 3]
+
+
+def test_without_process_support_the_jobs_run_in_line(monkeypatch):
+    def no_semaphores(*args, **kwargs):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(background, "ProcessPoolExecutor", no_semaphores)
+    with BackgroundJobs({"pid": os.getpid}, workers=2) as jobs:
+        assert jobs.in_line and jobs.result("pid") == os.getpid()

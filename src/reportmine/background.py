@@ -60,15 +60,18 @@ class BackgroundJobs:
         self._executor: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[_Outcome]] = {}
         if n_workers > 0 and self._jobs and context is not None:
-            # Under fork a worker's initializer arguments are inherited, not pickled: the jobs'
-            # closures reach the workers as they are. The workers fork at the first submit; with
-            # the objects they inherit frozen, their garbage collections do not visit (and so copy)
-            # every page of this process's heap.
-            gc.freeze()
             try:
+                # Under fork a worker's initializer arguments are inherited, not pickled: the
+                # jobs' closures reach the workers as they are.
                 self._executor = ProcessPoolExecutor(
                     max_workers=n_workers, mp_context=context, initializer=_inherit_jobs, initargs=(self._jobs,)
                 )
+            except (OSError, ImportError):  # no process support here (e.g. no semaphores): in line
+                return
+            # The workers fork at the first submit. With the objects they inherit frozen, their
+            # garbage collections do not visit (and so copy) every page of this process's heap.
+            gc.freeze()
+            try:
                 self._futures = {name: self._executor.submit(_run_inherited_job, name) for name in self._jobs}
             finally:
                 gc.unfreeze()
