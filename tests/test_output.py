@@ -38,6 +38,16 @@ def test_csv_has_bom_and_neutral_formulas(tmp_path: Path):
     assert output.read_table(tmp_path, "metrics")["evidence"].tolist() == frame["evidence"].tolist()
 
 
+def test_csv_writes_categories_as_their_values_missing_ones_blank(tmp_path: Path):
+    frame = pd.DataFrame({
+        "school": pd.Series(["一中", None, "=二中"], dtype="string[pyarrow]").astype("category"),
+        "year": pd.Series([2020, None, 2021], dtype="Int64").astype("category"),
+    })
+    output.write_csv(frame, tmp_path / "reports.csv")
+    lines = (tmp_path / "reports.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines == ['"school","year"', '"一中",2020', ",", "\"'=二中\",2021"]
+
+
 def test_xlsx_cells_are_not_formulas(tmp_path: Path):
     import openpyxl
 
@@ -138,3 +148,67 @@ def test_parquet_is_written_in_row_groups_with_one_schema(tmp_path: Path):
     assert back["part_of"].iloc[-2] == 10 and pd.isna(back["part_of"].iloc[-1])
     assert back["level"].tolist() == frame["level"].tolist()
     assert back["evidence"].tolist() == frame["evidence"].tolist()
+
+
+@pytest.fixture(scope="module")
+def seed_analysis(seeds_dir: Path):
+    import reportmine
+
+    return reportmine.analyze(seeds_dir, workers=1)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file() and path.name != "run.json"}
+
+
+def test_files_written_by_background_processes_equal_those_written_in_line(seed_analysis, tmp_path: Path, monkeypatch):
+    import json
+
+    import reportmine.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    seed_analysis.write(tmp_path / "background")
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 1)
+    seed_analysis.write(tmp_path / "in_line")
+    background, in_line = _files(tmp_path / "background"), _files(tmp_path / "in_line")
+    assert background == in_line
+    assert {"report.html", "reportmine.xlsx", "charts/metrics_by_school.png", "wordclouds/corpus.png"} <= set(background)
+    run = json.loads((tmp_path / "background" / "run.json").read_text(encoding="utf-8"))
+    assert run["warnings"] == []
+    assert {"texts", "csv", "parquet", "xlsx", "charts", "wordclouds", "html", "total"} <= set(run["write_seconds"])
+
+
+@pytest.mark.parametrize("cores", [2, 1])
+def test_a_failing_picture_leaves_the_tables_the_page_and_a_warning(seed_analysis, tmp_path: Path, monkeypatch, cores):
+    import json
+
+    import reportmine.pipeline as pipeline
+    import reportmine.viz.wordclouds as wordclouds
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cloud canvas too small")
+
+    monkeypatch.setattr(wordclouds, "write_wordclouds", broken)  # forked workers inherit the patch
+    monkeypatch.setattr(pipeline, "default_workers", lambda: cores)
+    seed_analysis.write(tmp_path)
+    run = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert len(run["warnings"]) == 1 and run["warnings"][0].startswith("word clouds not written: RuntimeError")
+    assert "cloud canvas too small" in run["warnings"][0]
+    assert {"reports.csv", "metrics.parquet", "reportmine.xlsx", "report.html", "charts/metrics_by_school.png"} <= set(run["outputs"])
+    assert not any(name.startswith("wordclouds/") for name in run["outputs"])
+
+
+@pytest.mark.parametrize("cores", [2, 1])
+def test_a_failing_workbook_fails_the_write(seed_analysis, tmp_path: Path, monkeypatch, cores):
+    import reportmine.pipeline as pipeline
+    import reportmine.workbook as workbook
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workbook, "write_workbook", broken)
+    monkeypatch.setattr(pipeline, "default_workers", lambda: cores)
+    with pytest.raises(OSError, match="disk full"):
+        seed_analysis.write(tmp_path, pictures=False, html=False)
+    assert (tmp_path / "reports.csv").is_file() and not (tmp_path / "reportmine.xlsx").exists()

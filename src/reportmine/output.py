@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator, Literal, TypeVar
 
 import pandas as pd
 
 logger = logging.getLogger(__name__)
 
 TableFormat = Literal["csv", "parquet", "xlsx"]
+ExtraT = TypeVar("ExtraT")
 ALL_FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
 
 # Spreadsheet programs treat these leading characters as the start of a formula (OWASP CSV
@@ -221,16 +223,20 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame:
 
 def _arrow_table(frame: pd.DataFrame) -> Any:
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     ready = _parquet_ready(frame)
     for column in ready.columns:
-        # Categories become their plain values (Arrow writes no dictionaries to CSV); object
-        # columns left mixed (numbers beside text) are written as their text.
-        if isinstance(ready[column].dtype, pd.CategoricalDtype):
-            ready[column] = ready[column].astype(ready[column].cat.categories.dtype)
-        elif ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
+        # Object columns left mixed (numbers beside text) are written as their text.
+        if ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
             ready[column] = ready[column].map(lambda value: value if value is None or pd.isna(value) else str(value))
-    return pa.Table.from_pandas(ready, preserve_index=False)
+    table = pa.Table.from_pandas(ready, preserve_index=False)
+    # Categories become their plain values (Arrow writes no dictionaries to CSV), decoded by
+    # Arrow: pandas' astype builds a Python string per row, a third of the CSV's time.
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(index, field.name, pc.cast(table.column(index), field.type.value_type))
+    return table
 
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -254,6 +260,11 @@ def _scalar_or_json(value: Any) -> Any:
     return value
 
 
+def text_file_names(reports: pd.DataFrame) -> pd.Series:
+    """The file of each report's text in the output folder (`text_file`): texts/000001.txt … in row order."""
+    return pd.Series([f"texts/{index + 1:06d}.txt" for index in range(len(reports))], index=reports.index, dtype=object)
+
+
 def write_texts(reports: pd.DataFrame, out_dir: Path, texts: Mapping[str, str] | None = None) -> pd.Series:
     """Write each report's normalized text to `out_dir/texts/NNNNNN.txt`; return the file names.
 
@@ -265,21 +276,42 @@ def write_texts(reports: pd.DataFrame, out_dir: Path, texts: Mapping[str, str] |
     texts_dir.mkdir(parents=True, exist_ok=True)
     if texts is None:
         texts = dict(zip(reports["report_id"], reports["text"])) if "text" in reports else {}
-    names = [f"texts/{index + 1:06d}.txt" for index in range(len(reports))]
+    names = text_file_names(reports)
+    # One listing of the folder, not a stat per file: in a new folder nothing is compared.
+    with os.scandir(texts_dir) as entries:
+        earlier = {entry.name: entry.path for entry in entries if entry.name.endswith(".txt") and entry.is_file()}
     for name, report_id in zip(names, reports["report_id"]):
-        text = texts.get(report_id, "")
-        target = out_dir / name
-        data = text.encode("utf-8")
+        file_name = name.rpartition("/")[2]
+        data = texts.get(report_id, "").encode("utf-8")
         # Unchanged files are left alone: an incremental run rewrites only what changed. A plain
         # write (not temp file + rename) is a third of the cost, and a file cut short by a crash
         # differs from its text, so the next run rewrites it.
-        if not target.exists() or target.stat().st_size != len(data) or target.read_bytes() != data:
-            target.write_bytes(data)
-    keep = {Path(name).name for name in names}
-    for stale in texts_dir.glob("*.txt"):
-        if stale.name not in keep:
-            stale.unlink()
-    return pd.Series(names, index=reports.index, dtype=object)
+        path = earlier.pop(file_name, None)
+        if path is None or not _holds(path, data):
+            _write_bytes(os.path.join(texts_dir, file_name), data)
+    for stale in earlier.values():
+        os.unlink(stale)
+    return names
+
+
+# O_BINARY exists (and matters) on Windows only.
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    """`Path.write_bytes` without a Python file object: a third of its CPU or less on thousands of small files."""
+    descriptor = os.open(path, _NEW_FILE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """True when the file at `path` holds exactly `data` (its size is checked first)."""
+    return os.stat(path).st_size == len(data) and Path(path).read_bytes() == data
 
 
 def write_analysis(
@@ -297,128 +329,126 @@ def write_analysis(
 
     Charts are PNG; ``chart_formats=("png", "svg")`` adds vector copies for papers.
 
+    The report texts, the word clouds, the charts and the XLSX workbook are written by forked
+    processes while this one writes the CSV and Parquet files (see `reportmine.background`; in
+    line on one core or where processes are not forked); `report.html`, which embeds the
+    pictures, comes after them. `run.json` records each piece's seconds (`write_seconds`, wherever it ran) and
+    the wall time of the whole writing phase (`write_seconds["total"]`).
+
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
+    from reportmine.background import BackgroundJobs
     from reportmine.memory import peak_rss_mib, release_memory
     from reportmine.parallel import announce
+    from reportmine.viz.html_report import tables_context, write_html_report
 
+    started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
-    announce("writing tables")
-    started = time.perf_counter()
-    tables = analysis.tables()
-    tables["reports"] = tables["reports"].assign(
-        text_file=write_texts(tables["reports"], out_dir, analysis.texts)
-    )
-    seconds["texts"] = time.perf_counter() - started
+    problems: list[str] = []
     chosen = tuple(formats)
-    workbook = BackgroundWorkbook.start(tables, out_dir / "reportmine.xlsx") if "xlsx" in chosen else None
-    table_formats = [fmt for fmt in chosen if fmt != "xlsx" or workbook is None]
-    peaks = {"texts": peak_rss_mib()}
-    written = write_tables(tables, out_dir, formats=table_formats, seconds=seconds)
-    peaks["tables"] = peak_rss_mib()
-    release_memory()
-    warnings: list[str] = []
-    chart_paths: list[Path] = []
-    cloud_paths: list[Path] = []
-    if pictures:
-        chart_paths, cloud_paths = _write_pictures(analysis, out_dir, font, chart_formats, warnings, seconds)
-        written += chart_paths + cloud_paths
-        peaks["pictures"] = peak_rss_mib()
-    if html:
-        announce("writing report.html")
-        started = time.perf_counter()
-        try:
-            from reportmine.viz.html_report import write_html_report
-
-            written.append(write_html_report(analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths))
-        except Exception as exc:  # the tables matter more than the page
-            logger.exception("HTML report failed")
-            warnings.append(f"report.html not written: {exc!r}")
-        seconds["html"] = time.perf_counter() - started
-    if workbook is not None:
-        written.append(workbook.finish(seconds))
-    manifest = dict(analysis.run)
+    tables = analysis.tables()
+    # Named before they are written: the workbook, written elsewhere, lists them too.
+    tables["reports"] = tables["reports"].assign(text_file=text_file_names(tables["reports"]))
+    jobs = _writing_jobs(analysis, tables, out_dir, xlsx="xlsx" in chosen, pictures=pictures, font=font,
+                         chart_formats=tuple(chart_formats))
+    with BackgroundJobs(jobs) as background:
+        announce("writing tables")
+        written = write_tables(tables, out_dir, formats=[fmt for fmt in chosen if fmt != "xlsx"], seconds=seconds)
+        peaks = {"tables": peak_rss_mib()}
+        background.result("texts", seconds)
+        peaks["texts"] = peak_rss_mib()
+        release_memory()
+        # The page's tables part first: it needs no picture, so it is ready when they are.
+        page = _timed_extra("html", "report.html", seconds, problems, lambda: tables_context(analysis)) if html else None
+        chart_paths: list[Path] = []
+        cloud_paths: list[Path] = []
+        if pictures:
+            announce("drawing charts")
+            chart_paths = _extra("charts", problems, lambda: background.result("charts", seconds)) or []
+            announce("drawing word clouds")
+            cloud_paths = _extra("word clouds", problems, lambda: background.result("wordclouds", seconds)) or []
+            written += chart_paths + cloud_paths
+            peaks["pictures"] = peak_rss_mib()
+        if page is not None:
+            announce("writing report.html")
+            written += _timed_extra("html", "report.html", seconds, problems, lambda: [write_html_report(
+                analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths, tables=page)]) or []
+        if "xlsx" in chosen:
+            written.append(background.result("xlsx", seconds))
     peaks["html_and_workbook"] = peak_rss_mib()
+    seconds["total"] = time.perf_counter() - started
+    manifest = dict(analysis.run)
     manifest["write_seconds"] = {name: round(value, 3) for name, value in seconds.items()}
     manifest["peak_rss_mib_writing"] = peaks
     manifest["arguments"] = dict(arguments or {})
-    manifest["warnings"] = warnings
+    manifest["warnings"] = problems
     manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)
     write_json_atomic(out_dir / "run.json", manifest)
     return written + [out_dir / "run.json"]
 
 
-class BackgroundWorkbook:
-    """The XLSX workbook, written by a second process while this one writes everything else.
+def _writing_jobs(
+    analysis: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, *, xlsx: bool, pictures: bool,
+    font: Path | None, chart_formats: tuple[str, ...],
+) -> dict[str, Callable[[], Any]]:
+    """The pieces written beside the CSV and Parquet files, each by a process of its own.
 
-    The workbook (about 2 CPU-seconds for a few thousand reports, see `reportmine.workbook`)
-    then overlaps the CSV, Parquet, pictures and report.html, which keep a core busy only in
-    part. Only each table's first `XLSX_MAX_ROWS` rows are sent to the other process.
+    The report texts are one small file per report (syscalls more than CPU: 20 s at 100,000
+    reports, beside the CSV files' 66). The charts and the word clouds are drawn by pools of
+    their own (one process per core, forked once matplotlib or the first cloud is loaded, so
+    the imports are inherited): no long piece is left to one process, which would finish last
+    when the cores are shared by many.
     """
-
-    def __init__(self, executor: Any, future: Any, target: Path) -> None:
-        self._executor, self._future, self._target = executor, future, target
-
-    @classmethod
-    def start(cls, tables: Mapping[str, pd.DataFrame], target: Path) -> "BackgroundWorkbook | None":
-        """Start writing `target`; None when this machine has one core (then write it in line)."""
-        from concurrent.futures import ProcessPoolExecutor
-
-        from reportmine.pipeline import default_workers
-
-        if default_workers() < 2:
-            return None
-        heads = {name: frame.head(XLSX_MAX_ROWS) for name, frame in tables.items()}
-        counts = {name: len(frame) for name, frame in tables.items()}
-        executor = ProcessPoolExecutor(max_workers=1)
-        return cls(executor, executor.submit(_timed_xlsx, heads, target, counts), target)
-
-    def finish(self, seconds: dict[str, float]) -> Path:
-        """Wait for the workbook (its errors are raised here) and record its seconds."""
-        try:
-            seconds["xlsx"] = self._future.result()
-        finally:
-            self._executor.shutdown()
-        return self._target
+    jobs: dict[str, Callable[[], Any]] = {"texts": functools.partial(write_texts, tables["reports"], out_dir, analysis.texts)}
+    if pictures:
+        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font)
+        jobs["charts"] = functools.partial(_draw_charts, analysis, out_dir, font, chart_formats)
+    if xlsx:
+        jobs["xlsx"] = functools.partial(_write_workbook_file, tables, out_dir / "reportmine.xlsx")
+    return jobs
 
 
-def _timed_xlsx(tables: Mapping[str, pd.DataFrame], target: Path, row_counts: Mapping[str, int]) -> float:
-    started = time.perf_counter()
-    write_xlsx(tables, target, row_counts=row_counts)
-    return time.perf_counter() - started
+def _draw_wordclouds(analysis: Any, out_dir: Path, font: Path | None) -> list[Path]:
+    from reportmine.viz.wordclouds import write_wordclouds
+
+    return list(write_wordclouds(analysis, out_dir, font_path=font))
 
 
-def _write_pictures(
-    analysis: Any, out_dir: Path, font: Path | None, chart_formats: Sequence[str], warnings: list[str],
-    seconds: dict[str, float],
-) -> tuple[list[Path], list[Path]]:
-    chart_paths: list[Path] = []
-    cloud_paths: list[Path] = []
-    from reportmine.parallel import announce
+def _draw_charts(analysis: Any, out_dir: Path, font: Path | None, chart_formats: tuple[str, ...]) -> list[Path]:
+    from reportmine.viz.charts import write_charts
 
-    announce("drawing charts")
+    return list(write_charts(analysis, out_dir / "charts", font_path=font, formats=chart_formats, workers=None))
+
+
+def _write_workbook_file(tables: Mapping[str, pd.DataFrame], target: Path) -> Path:
+    write_xlsx(tables, target)
+    return target
+
+
+def _extra(what: str, problems: list[str], make: Callable[[], ExtraT]) -> ExtraT | None:
+    """`make()`, or None when it fails: pictures and the page are extras, the tables matter more.
+
+    The failure is logged with its traceback and noted in `problems` ("charts not written: …").
+    """
+    try:
+        return make()
+    except Exception as exc:  # noqa: BLE001 - any failure of an extra leaves the tables alone
+        logger.exception("%s failed", what)
+        problems.append(f"{what} not written: {exc!r}")
+        return None
+
+
+def _timed_extra(
+    name: str, what: str, seconds: dict[str, float], problems: list[str], make: Callable[[], ExtraT],
+) -> ExtraT | None:
+    """`_extra`, its seconds added to `seconds[name]`."""
     started = time.perf_counter()
     try:
-        from reportmine.viz.charts import write_charts
-
-        chart_paths = list(write_charts(analysis, out_dir / "charts", font_path=font, formats=tuple(chart_formats)))
-    except Exception as exc:
-        logger.exception("charts failed")
-        warnings.append(f"charts not written: {exc!r}")
-    seconds["charts"] = time.perf_counter() - started
-    announce("drawing word clouds")
-    started = time.perf_counter()
-    try:
-        from reportmine.viz.wordclouds import write_wordclouds
-
-        cloud_paths = list(write_wordclouds(analysis, out_dir, font_path=font))
-    except Exception as exc:
-        logger.exception("word clouds failed")
-        warnings.append(f"word clouds not written: {exc!r}")
-    seconds["wordclouds"] = time.perf_counter() - started
-    return chart_paths, cloud_paths
+        return _extra(what, problems, make)
+    finally:
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
 
 
 def read_analysis(out_dir: Path | str) -> Any:

@@ -94,3 +94,13 @@ def test_subset_font_drops_layout_and_vertical_tables():
     font = TTFont(io.BytesIO(subset_font(find_cjk_font(), "学校 2020", flavor=None)))
     assert not {"GSUB", "GPOS", "vhea", "vmtx", "VORG"} & set(font.keys())
     assert {ord(ch) for ch in "学校2020"} <= set(font.getBestCmap())
+
+
+def test_harfbuzz_reads_the_same_code_points_as_fonttools(latin_font):
+    from fontTools.ttLib import TTFont
+
+    from reportmine.viz.fonts import _cmap_codepoints
+
+    for path in (find_cjk_font(), latin_font):
+        with TTFont(path, lazy=True) as font:
+            assert _cmap_codepoints(str(path.resolve())) == frozenset(font.getBestCmap())

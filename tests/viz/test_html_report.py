@@ -149,6 +149,15 @@ def test_output_is_deterministic(hostile_analysis, pictures, tmp_path):
     assert first.read_bytes() == second.read_bytes()
 
 
+def test_tables_part_computed_beforehand_gives_the_same_page(hostile_analysis, pictures, tmp_path):
+    charts, clouds = pictures
+    at_once = write_html_report(hostile_analysis, tmp_path / "a.html", charts=charts, wordclouds=clouds)
+    tables = html_report.tables_context(hostile_analysis)
+    assert not {"charts", "wordclouds"} & set(tables)
+    beforehand = write_html_report(hostile_analysis, tmp_path / "b.html", charts=charts, wordclouds=clouds, tables=tables)
+    assert at_once.read_bytes() == beforehand.read_bytes()
+
+
 def test_evidence_is_capped_and_says_so(analysis, tmp_path, monkeypatch):
     monkeypatch.setattr(html_report, "MAX_EVIDENCE", 2)
     page = write_html_report(analysis, tmp_path / "r.html", embed_font=False).read_text(encoding="utf-8")

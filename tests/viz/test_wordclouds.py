@@ -111,3 +111,15 @@ def test_only_the_schools_with_most_reports_get_a_cloud(analysis, tmp_path):
     paths = write_wordclouds(bigger, tmp_path, by=("school",), max_groups=2, **SMALL)
     # 实验小学 has most reports; of the two left with one report, ties go by name: 城堡小学 < 实验/小学.
     assert [path.name for path in paths] == ["school_城堡小学.png", "school_实验小学.png"]
+
+
+def test_colours_are_wordclouds_own_viridis_draws():
+    from random import Random
+
+    from wordcloud.wordcloud import colormap_color_func
+
+    from reportmine.viz.wordclouds import _viridis_color
+
+    theirs, ours = Random(0), Random(0)
+    expected = [colormap_color_func("viridis")("词", 10, (0, 0), None, random_state=theirs) for _ in range(2000)]
+    assert [_viridis_color("词", 10, (0, 0), None, random_state=ours) for _ in range(2000)] == expected

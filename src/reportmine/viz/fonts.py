@@ -13,6 +13,7 @@ import functools
 import importlib.util
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from reportmine.errors import InputError, ReportmineError
@@ -63,7 +64,7 @@ def find_cjk_font(preferred: Path | str | None = None) -> Path:
     """
     if preferred is not None:
         return _checked_user_font(Path(preferred))
-    for candidate in (*_mplfonts_candidates(), *_system_candidates()):
+    for candidate in _candidates():
         if candidate.is_file() and _is_cjk_font(candidate):
             log.debug("using CJK font %s", candidate)
             return candidate
@@ -165,6 +166,13 @@ def _checked_user_font(path: Path) -> Path:
     return path
 
 
+def _candidates() -> Iterator[Path]:
+    """Font files to try, best first. The system's are listed only when no mplfonts font does:
+    listing them loads matplotlib's font manager, a third of a second in every drawing process."""
+    yield from _mplfonts_candidates()
+    yield from _system_candidates()
+
+
 def _mplfonts_candidates() -> list[Path]:
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
@@ -190,11 +198,21 @@ def _is_cjk_font(path: Path) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _cmap_codepoints(resolved_path: str) -> frozenset[int]:
-    """Code points mapped by the font's best cmap; the first face of a .ttc/.otc collection."""
+    """Code points mapped by the font's best cmap; the first face of a .ttc/.otc collection.
+
+    HarfBuzz reads the cmap of an OpenType or TrueType file in milliseconds, where fontTools
+    needs most of a second for the 44,000 entries of a CJK font (paid in every process that
+    draws). WOFF files, which HarfBuzz cannot open, and files that are no font at all (an
+    error from fontTools) go through fontTools.
+    """
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
+    face = hb.Face(hb.Blob.from_file_path(resolved_path), 0)
+    if face.glyph_count:
+        return frozenset(face.unicodes)
     is_collection = resolved_path.lower().endswith((".ttc", ".otc"))
-    # lazy=True reads only the tables we touch (the cmap), not the 16 MB of CFF outlines.
+    # lazy=True reads only the tables we touch (the cmap), not the outlines.
     font = TTFont(resolved_path, fontNumber=0 if is_collection else -1, lazy=True)
     try:
         return frozenset(font.getBestCmap() or {})

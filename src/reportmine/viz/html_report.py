@@ -55,6 +55,7 @@ def write_html_report(
     generated_at: str | None = None,
     embed_font: bool = True,
     font_path: Path | str | None = None,
+    tables: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the HTML report of ``analysis`` to ``out_path`` and return the path.
 
@@ -69,6 +70,8 @@ def write_html_report(
             the page shows Chinese even where no CJK font is installed; costs ~0.05 s and some
             hundred KB.
         font_path: the CJK font to embed; found with :func:`find_cjk_font` when None.
+        tables: :func:`tables_context` of ``analysis`` when computed already (`write_analysis`
+            computes it while the pictures are still being drawn); computed here when None.
     """
     import jinja2
 
@@ -82,7 +85,8 @@ def write_html_report(
     template = environment.get_template("report.html")
     placeholders = [_font_placeholder(part) for part in range(FONT_PARTS)] if embed_font else []
     context = {"title": title, "generated_at": generated_at, "font_faces": placeholders,
-               **report_context(analysis, charts=charts, wordclouds=wordclouds)}
+               **(tables if tables is not None else tables_context(analysis)),
+               **pictures_context(analysis, charts=charts, wordclouds=wordclouds)}
     page = template.render(**context)
     if embed_font:
         # The page's own characters decide the subset. The page is rendered once with
@@ -129,9 +133,13 @@ def _font_placeholder(part: int) -> str:
 
 def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Sequence[Path] = ()) -> dict[str, Any]:
     """Everything the template shows, as plain strings, numbers, lists and dicts (unescaped)."""
+    return {**tables_context(analysis), **pictures_context(analysis, charts=charts, wordclouds=wordclouds)}
+
+
+def tables_context(analysis: Any) -> dict[str, Any]:
+    """What the template shows of the tables and texts: all of `report_context` but the pictures."""
     reports = _table(analysis, "reports")
     labels = _report_labels(reports)
-    wordclouds = list(wordclouds)
     return {
         "overview": _overview(reports, _table(analysis, "errors")),
         "compare_tables": [
@@ -139,16 +147,23 @@ def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Se
             for name, caption in (("compare_metrics", "指标（学校 × 年份）"), ("compare_codes", "编码（学校 × 年份）"),
                                   ("compare_topics", "主题（学校 × 年份）"))
         ],
-        "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem)),
-        "wordclouds": _images(wordclouds[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
-        "wordclouds_total": len(wordclouds),
-        "wordcloud_schools": _wordcloud_schools(reports, wordclouds),
         "shortcomings": _shortcoming_groups(_table(analysis, "shortcomings"), labels),
         "near_duplicates": _near_duplicates(_table(analysis, "near_duplicates"), labels),
         "topics": _table_view(_table(analysis, "topics")),
         "evidence": _evidence(_table(analysis, "metrics"), _report_texts(analysis, reports), labels),
         "errors": _table_view(_table(analysis, "errors")),
         "max_rows": MAX_TABLE_ROWS,
+    }
+
+
+def pictures_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Sequence[Path] = ()) -> dict[str, Any]:
+    """What the template shows of the charts and word clouds (the files, embedded as data URIs)."""
+    wordclouds = list(wordclouds)
+    return {
+        "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem)),
+        "wordclouds": _images(wordclouds[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
+        "wordclouds_total": len(wordclouds),
+        "wordcloud_schools": _wordcloud_schools(_table(analysis, "reports"), wordclouds),
     }
 
 
