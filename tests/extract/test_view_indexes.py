@@ -25,3 +25,11 @@ def test_word_index_equals_window_scans() -> None:
         end = rng.randrange(start, len(view.folded) + 1)
         expected = [m.span() for m in view.cues.levels.finditer(view.folded, start, end)]
         assert [m.span() for m in index.finditer(start, end)] == expected
+
+
+def test_hits_pair_each_trigger_with_its_cue() -> None:
+    view = ReportView(_TEXT)
+    hits = view.cues.hits(view.folded)
+    assert [match.span() for match, _ in hits] == [m.span() for m in view.cues.triggers.finditer(view.folded)]
+    assert all(cue == view.cues.cue_of(match) for match, cue in hits)
+    assert [cue.kind for _, cue in hits if cue.kind != "blocker"][:2] == ["open_lesson", "open_lesson"]

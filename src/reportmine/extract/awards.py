@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from reportmine.extract.clauses import ReportView, Span
-from reportmine.extract.cues import GRADE, TITLE
+from reportmine.extract.cues import GRADE, TITLE, Cue, Hit
 from reportmine.extract.organizers import organizer_level
 from reportmine.models import Metric
 from reportmine.text.quantities import QuantityMatch
@@ -57,14 +57,14 @@ def is_award_anchor(kind: str) -> bool:
     return kind in (GRADE, TITLE)
 
 
-def view_triggers(view: ReportView) -> list[re.Match[str]]:
-    """Return every trigger match in the view (for doctests and small callers)."""
-    return list(view.cues.triggers.finditer(view.folded))
+def view_triggers(view: ReportView) -> list[Hit]:
+    """Return every trigger hit in the view (for doctests and small callers)."""
+    return view.cues.hits(view.folded)
 
 
-def award_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]]) -> list[Metric]:
-    """Return one award Metric per award the clause states, in text order."""
-    anchors = _merge(view, [_anchor(view, t) for t in triggers if is_award_anchor(view.cues.cue_of(t).kind)])
+def award_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]:
+    """Return one award Metric per award the clause states, in text order, given its trigger hits."""
+    anchors = _merge(view, [_anchor(match, cue) for match, cue in hits if is_award_anchor(cue.kind)])
     facts: list[Metric] = []
     used: set[int] = set()  # starts of the head counts already taken by an award
     segment_start = clause[0]
@@ -97,8 +97,7 @@ def _quoted_honours(view: ReportView, clause: Span) -> tuple[list[Metric], int]:
     return facts, found.end()
 
 
-def _anchor(view: ReportView, trigger: re.Match[str]) -> _Anchor:
-    cue = view.cues.cue_of(trigger)
+def _anchor(trigger: re.Match[str], cue: Cue) -> _Anchor:
     if cue.kind == GRADE:
         return _Anchor(trigger.start(), trigger.end(), cue.value, None, generic=cue.value is None)
     title = None if cue.names_honour else (trigger.start(), trigger.end())

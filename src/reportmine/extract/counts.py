@@ -2,7 +2,7 @@
 
     >>> from reportmine.extract.clauses import ReportView
     >>> view = ReportView("教研组每月一次教研公开课。")
-    >>> [(m.category, m.level, m.period, m.times_per_period) for m in count_facts(view, (0, 12), list(view.cues.triggers.finditer(view.folded)))]
+    >>> [(m.category, m.level, m.period, m.times_per_period) for m in count_facts(view, (0, 12), view.cues.hits(view.folded))]
     [('open_lesson', 'group', 'month', 1.0)]
 
 A count is a quantity with a unit of the category ("县公开课16节") near a trigger word in the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from reportmine.extract.clauses import ReportView, Span
-from reportmine.extract.cues import WEAK, metric_cues
+from reportmine.extract.cues import WEAK, Hit, metric_cues
 from reportmine.models import Metric
 from reportmine.text.quantities import Quantity, QuantityMatch, parse_quantity
 
@@ -42,17 +42,17 @@ _WEAK_DISTANCE = 4
 _QUOTED_TITLE_MAX = 32
 
 
-def count_facts(view: ReportView, clause: Span, matches: list[re.Match[str]]) -> list[Metric]:
-    """Return the counts and frequencies the clause states (text order)."""
-    compact = [m for m in matches if view.cues.cue_of(m).compact]
+def count_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]:
+    """Return the counts and frequencies the clause states (text order), given its trigger hits."""
+    compact = [match for match, cue in hits if cue.compact]
     if compact:
         return [_compact_frequency(view, clause, match) for match in compact]
     period = view.cues.periods.search(view.folded, *clause) or _lead_period(view, clause)
     following_total = _following_total(view, clause)
     if period is None and following_total is None and not view.quantities_in(*clause) and not any(
-            view.cues.cue_of(match).kind == "open_lesson" for match in matches):
+            cue.kind == "open_lesson" for _, cue in hits):
         return []  # nothing to count: most clauses with a trigger word end here
-    triggers = _count_triggers(view, clause, matches)
+    triggers = _count_triggers(view, clause, hits)
     if not triggers:
         return []
     if period is None and view.has(view.cues.per_unit, *clause):
@@ -125,18 +125,18 @@ def _total_count(view: ReportView, clause: Span, total: QuantityMatch, triggers:
                    end=view.clause_of(total.start)[1])]
 
 
-def _count_triggers(view: ReportView, clause: Span, matches: list[re.Match[str]]) -> list[Trigger]:
+def _count_triggers(view: ReportView, clause: Span, hits: list[Hit]) -> list[Trigger]:
     """Return the count triggers; a compound takes its head's category ("教研公开课" → 公开课).
 
     Weak words ("活动", "集中") count as research only in a clause naming a teachers' group or
     a frequency, and never after students in the sentence ("开设…拓展性课程，每周二下午活动一次").
     """
-    kinds = [view.cues.cue_of(match).kind for match in matches]
+    kinds = [cue.kind for _, cue in hits]
     # Asked only when the clause has a weak word (most have none): it reads the whole sentence.
     weak_allowed = WEAK in kinds and (view.names_group(*clause) or view.has(view.cues.periods, *clause)) \
         and not view.has(view.cues.student_activity, view.sentence_of(clause)[0], clause[1])
     found: list[Trigger] = []
-    for match, kind in zip(matches, kinds):
+    for (match, _), kind in zip(hits, kinds):
         weak = kind == WEAK
         if weak:
             kind = "research_activity" if weak_allowed else ""

@@ -17,7 +17,7 @@ from typing import Any
 from reportmine.text.patterns import word_alternation
 from reportmine.vocab import load_vocab
 
-__all__ = ["Cue", "MetricCues", "metric_cues", "alternation", "BLOCKER", "WEAK", "GRADE", "TITLE"]
+__all__ = ["Cue", "Hit", "MetricCues", "metric_cues", "alternation", "BLOCKER", "WEAK", "GRADE", "TITLE"]
 
 # Kinds of trigger words besides the metric categories.
 BLOCKER = "blocker"  # contains a trigger word but is none ("教研组")
@@ -34,6 +34,11 @@ class Cue:
     value: str | None = None  # grade of a grade word, usual recipient of a title
     names_honour: bool = False  # a title verb ("被评为"): what follows is the honour
     compact: bool = False  # a compact frequency ("隔周一研"): period and count in the word
+
+
+# A trigger match with its cue, looked up once per report and handed to every extractor of its
+# clause (a plain tuple: built for every trigger of every report).
+Hit = tuple[re.Match[str], Cue]
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,11 @@ class MetricCues:
         if match.lastgroup is not None:
             return self.pattern_cues[match.lastgroup]
         return self.trigger_of[match.group()]
+
+    def hits(self, folded: str, start: int = 0, end: int | None = None) -> list[Hit]:
+        """Return the trigger matches in `folded[start:end]` with their cues, blockers included."""
+        cue_of = self.cue_of
+        return [(match, cue_of(match)) for match in self.triggers.finditer(folded, start, len(folded) if end is None else end)]
 
 
 def alternation(words: Any) -> str:

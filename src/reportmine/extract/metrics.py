@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from reportmine.extract.awards import award_facts, is_award_anchor
 from reportmine.extract.clauses import ReportView, Span
 from reportmine.extract.counts import count_facts
-from reportmine.extract.cues import BLOCKER
+from reportmine.extract.cues import BLOCKER, Hit
 from reportmine.models import Metric, Section
 
 __all__ = ["extract_metrics"]
@@ -44,8 +44,8 @@ def extract_metrics(text: str, *, sections: Sequence[Section] | None = None) -> 
     """
     view = ReportView(text)
     metrics: list[Metric] = []
-    for clause, triggers in _clauses_with_triggers(view):
-        metrics.extend(_clause_facts(view, clause, triggers))
+    for clause, hits in _clauses_with_triggers(view):
+        metrics.extend(_clause_facts(view, clause, hits))
     metrics = _drop_breakdowns(view, metrics)
     for metric in metrics:
         _attach_following_total(view, metric)
@@ -56,27 +56,27 @@ def extract_metrics(text: str, *, sections: Sequence[Section] | None = None) -> 
     return metrics
 
 
-def _clauses_with_triggers(view: ReportView) -> list[tuple[Span, list[re.Match[str]]]]:
-    """Group the trigger matches by the clause they stand in (clauses in text order)."""
-    grouped: dict[Span, list[re.Match[str]]] = {}
-    for match in view.cues.triggers.finditer(view.folded):
-        if view.cues.cue_of(match).kind != BLOCKER:
-            grouped.setdefault(view.clause_of(match.start()), []).append(match)
+def _clauses_with_triggers(view: ReportView) -> list[tuple[Span, list[Hit]]]:
+    """Group the trigger hits by the clause they stand in (clauses in text order)."""
+    grouped: dict[Span, list[Hit]] = {}
+    for hit in view.cues.hits(view.folded):
+        if hit[1].kind != BLOCKER:
+            grouped.setdefault(view.clause_of(hit[0].start()), []).append(hit)
     return list(grouped.items())
 
 
-def _clause_facts(view: ReportView, clause: Span, triggers: list[re.Match[str]]) -> list[Metric]:
+def _clause_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]:
     if view.has(view.cues.negative, *clause):
         return []  # a rule for students ("每生每课至少发言一次") or a plan ("争取…")
-    cues = [view.cues.cue_of(t) for t in triggers]
+    cues = [cue for _, cue in hits]
     anchors = [cue for cue in cues if is_award_anchor(cue.kind)]
     only_generic = all(cue.value is None and not cue.names_honour and cue.kind == "grade" for cue in anchors)
     if anchors and not (only_generic and any(cue.kind == "publication" for cue in cues)):
         # "论文发表、案例获奖共19篇" counts papers: the publication reading wins over a bare 获奖
-        facts = award_facts(view, clause, triggers)
+        facts = award_facts(view, clause, hits)
         if facts:
             return facts
-    facts = count_facts(view, clause, triggers)
+    facts = count_facts(view, clause, hits)
     # Most clauses count nothing: the comparison and task-quota vetoes are only asked when they
     # would drop something (all three are pure, so the order does not change the result).
     if facts and (_compares(view, clause) or _in_task_quota(view, clause)):
