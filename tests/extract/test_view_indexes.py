@@ -33,3 +33,21 @@ def test_hits_pair_each_trigger_with_its_cue() -> None:
     assert [match.span() for match, _ in hits] == [m.span() for m in view.cues.triggers.finditer(view.folded)]
     assert all(cue == view.cues.cue_of(match) for match, cue in hits)
     assert [cue.kind for _, cue in hits if cue.kind != "blocker"][:2] == ["open_lesson", "open_lesson"]
+
+
+def test_quantities_in_equals_a_window_filter() -> None:
+    view = ReportView(_TEXT)
+    rng = random.Random(3)
+    for _ in range(2000):
+        start = rng.randrange(len(view.folded) + 1)
+        end = rng.randrange(len(view.folded) + 1)
+        expected = [q for q in view.quantities if start <= q.start and q.end <= end]
+        assert view.quantities_in(start, end) == expected
+
+
+def test_stated_kinds_need_a_count_or_a_lesson_verb() -> None:
+    view = ReportView("本学期执教观摩课，开展教研活动，上了示范课3节。")
+    assert view.states_fact_of("open_lesson", *view.clause_of(0))  # 执教: a lesson verb
+    assert not view.states_fact_of("research_activity", *view.clause_of(10))  # no count
+    assert view.states_fact_of("open_lesson", *view.clause_of(18))  # 3节
+    assert not view.states_fact_of("publication", *view.clause_of(18))

@@ -110,7 +110,10 @@ class ReportView:
         self.folded = _mask_titles(_fold_function()(self.text))
         self.breaks = _clause_breaks(self.folded)
         self.quantities = find_quantities(self.folded)
+        # Quantities never overlap, so their ends rise with their starts: the ones wholly inside a
+        # window are one slice, found by bisecting both lists.
         self._quantity_starts = [q.start for q in self.quantities]
+        self._quantity_ends = [q.end for q in self.quantities]
         self.cues = metric_cues()
         self._clauses: dict[int, Span] = {}  # clause number → span (asked ~5 times per clause)
         self._levels = _WordIndex(self.cues.levels, self.folded)
@@ -162,8 +165,7 @@ class ReportView:
     def quantities_in(self, start: int, end: int) -> list[QuantityMatch]:
         """Return the quantities lying wholly inside [start, end)."""
         first = bisect_left(self._quantity_starts, start)
-        last = bisect_left(self._quantity_starts, end, first)
-        return [q for q in self.quantities[first:last] if q.end <= end]
+        return self.quantities[first:bisect_right(self._quantity_ends, end, first)]
 
     def is_count(self, quantity: QuantityMatch) -> bool:
         """True unless the quantity counts people or units ("四个教研组") or is no count at all
@@ -261,10 +263,19 @@ class ReportView:
     def states_fact_of(self, kind: str, start: int, end: int) -> bool:
         """True when [start, end) states its own fact of `kind`: a trigger of that category with a
         count or a lesson verb ("…执教观摩课，…上了一节示范课": the first level is not shared)."""
-        if not any(self.cues.cue_of(m).kind == kind for m in self.cues.triggers.finditer(self.folded, start, end)):
-            return False
-        return any(self.is_count(q) for q in self.quantities_in(start, end)) or self.has(
-            self.cues.single_lesson_verbs, start, end)
+        return kind in self._stated_kinds(start, end)
+
+    def _stated_kinds(self, start: int, end: int) -> frozenset[str]:
+        """The trigger kinds of [start, end) when it states a fact (a count or a lesson verb),
+        else none; asked for several kinds of one clause, so read once per span."""
+        key = ("stated kinds", start, end)
+        known = self.memo.get(key)
+        if known is None:
+            kinds = frozenset(cue.kind for _, cue in self.cues.hits(self.folded, start, end))
+            states = bool(kinds) and (any(self.is_count(q) for q in self.quantities_in(start, end))
+                                      or self.has(self.cues.single_lesson_verbs, start, end))
+            known = self.memo[key] = kinds if states else frozenset()
+        return known  # type: ignore[return-value]  # only this method stores under its key
 
     def has(self, pattern: re.Pattern[str], start: int, end: int) -> bool:
         """True when `pattern` occurs in the folded text within [start, end)."""
