@@ -9,14 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from reportmine.memory import peak_rss_mib, release_memory
+from reportmine.memory import LARGE_CORPUS_REPORTS, peak_rss_mib, release_memory
 from reportmine.parallel import announce, run_one_at_a_time, run_side_by_side
 from reportmine.tables import compact_table
 
 logger = logging.getLogger(__name__)
 
 KEYWORD_GROUPINGS: tuple[str, ...] = ("report_id", "school", "year")
-SIDE_BY_SIDE_MAX_REPORTS = 50_000
+SIDE_BY_SIDE_MAX_REPORTS = LARGE_CORPUS_REPORTS
 
 
 def run_corpus_stages(

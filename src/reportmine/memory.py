@@ -20,6 +20,10 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+# Above this many reports, memory matters more than the second core: the corpus stages and the
+# writing jobs run one at a time (each still in a process of its own) instead of side by side.
+LARGE_CORPUS_REPORTS = 50_000
+
 
 def release_memory() -> None:
     """Collect garbage, then return free heap memory to the system where the platform allows."""

@@ -338,8 +338,8 @@ def write_analysis(
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
-    from reportmine.background import BackgroundJobs
-    from reportmine.memory import peak_rss_mib, release_memory
+    from reportmine.background import BackgroundJobs, background_workers
+    from reportmine.memory import LARGE_CORPUS_REPORTS, peak_rss_mib, release_memory
     from reportmine.parallel import announce
     from reportmine.viz.html_report import tables_context, write_html_report
 
@@ -353,7 +353,12 @@ def write_analysis(
     tables["reports"] = tables["reports"].assign(text_file=text_file_names(tables["reports"]))
     jobs = _writing_jobs(analysis, tables, out_dir, xlsx="xlsx" in chosen, pictures=pictures, font=font,
                          chart_formats=tuple(chart_formats))
-    with BackgroundJobs(jobs) as background:
+    workers = background_workers(len(jobs))
+    if len(tables["reports"]) > LARGE_CORPUS_REPORTS:
+        # A large corpus's jobs go one after another through one process: side by side, each
+        # with its own working memory, they would add up beside the CSV writing.
+        workers = min(workers, 1)
+    with BackgroundJobs(jobs, workers=workers) as background:
         announce("writing tables")
         written = write_tables(tables, out_dir, formats=[fmt for fmt in chosen if fmt != "xlsx"], seconds=seconds)
         peaks = {"tables": peak_rss_mib()}

@@ -128,3 +128,32 @@ def test_tokens_counted_on_arrival_follow_the_requested_report_order(seed_result
     assert list(counted.terms) == list(expected.terms)
     assert (counted.counts != expected.counts).nnz == 0
     assert ResultCollector(spool_dir=tmp_path).term_counts(order) is None  # not counted on arrival
+
+
+def test_a_large_corpus_writes_the_same_files_through_one_background_process(seeds_dir: Path, tmp_path: Path, monkeypatch):
+    import hashlib
+
+    import reportmine.background as background
+    import reportmine.memory as memory
+    import reportmine.pipeline as pipeline
+
+    analysis = reportmine.analyze(seeds_dir, workers=1)
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    analysis.write(tmp_path / "side_by_side", html=False)
+    started: list[int] = []
+    original = background.BackgroundJobs.__init__
+
+    def recording(self, jobs, *, workers=None):
+        started.append(workers)
+        original(self, jobs, workers=workers)
+
+    monkeypatch.setattr(background.BackgroundJobs, "__init__", recording)
+    monkeypatch.setattr(memory, "LARGE_CORPUS_REPORTS", 0)  # these four reports count as a large corpus
+    analysis.write(tmp_path / "one_at_a_time", html=False)
+    assert started == [1]
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {path.relative_to(folder).as_posix(): hashlib.sha1(path.read_bytes()).hexdigest()
+                for path in sorted(folder.rglob("*")) if path.is_file() and path.name != "run.json"}
+
+    assert digests(tmp_path / "one_at_a_time") == digests(tmp_path / "side_by_side")
