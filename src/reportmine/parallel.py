@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -91,10 +90,6 @@ def _run_batch(function: Callable[[Any], Any], batch: Sequence[Any]) -> list[Any
     return [function(task) for task in batch]
 
 
-# Jobs of `run_side_by_side`, set before the pool forks so each child finds them by name.
-_SIDE_BY_SIDE_JOBS: dict[str, Callable[[], Any]] = {}
-
-
 def run_side_by_side(
     jobs: Mapping[str, Callable[[], Any]],
     *,
@@ -104,24 +99,24 @@ def run_side_by_side(
     """Run independent jobs at once in forked processes; return name → (result, seconds).
 
     A forked child reads what this process holds (tables, the disk-spool stores) without any
-    pickling; only the results travel back. Where fork is not available (Windows; macOS spawns
-    by default) or with fewer than two workers, the jobs run here one after another; the results
-    are the same either way. `after_each(name)` runs after each job run here (e.g. to release memory).
+    pickling; only the results travel back (see `reportmine.background`). Where fork is not
+    available (Windows; macOS spawns by default) or with fewer than two workers, the jobs run
+    here one after another; the results are the same either way. `after_each(name)` runs after
+    each job run here (e.g. to release memory).
     """
+    from reportmine.background import BackgroundJobs, background_workers
     from reportmine.pipeline import default_workers
 
     n_workers = min(len(jobs), default_workers() if workers is None else max(1, workers))
-    if n_workers < 2 or not _can_fork():
-        results = {}
-        for name, job in jobs.items():
-            results[name] = _timed_call(job)
-            if after_each is not None:
+    n_workers = min(n_workers, background_workers(len(jobs))) if n_workers >= 2 else 0
+    results: dict[str, tuple[Any, float]] = {}
+    seconds: dict[str, float] = {}
+    with BackgroundJobs(jobs, workers=n_workers) as background:
+        for name in jobs:
+            results[name] = (background.result(name, seconds), seconds[name])
+            if background.in_line and after_each is not None:
                 after_each(name)
-        return results
-    with _forkable(jobs) as context:
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as executor:
-            futures = {name: executor.submit(_run_named_job, name) for name in jobs}
-            return {name: future.result() for name, future in futures.items()}
+    return results
 
 
 def run_one_at_a_time(
@@ -134,54 +129,16 @@ def run_one_at_a_time(
     of on top of what the heaps kept from the last one. Without fork the jobs run here.
     `after_each(name)` runs here after each job.
     """
-    if not _can_fork():
-        return run_side_by_side(jobs, workers=1, after_each=after_each)
-    results = {}
-    with _forkable(jobs) as context:
-        for name in jobs:
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
-                results[name] = executor.submit(_run_named_job, name).result()
-            if after_each is not None:
-                after_each(name)
+    from reportmine.background import BackgroundJobs
+
+    results: dict[str, tuple[Any, float]] = {}
+    seconds: dict[str, float] = {}
+    for name, job in jobs.items():
+        with BackgroundJobs({name: job}, workers=1) as background:
+            results[name] = (background.result(name, seconds), seconds[name])
+        if after_each is not None:
+            after_each(name)
     return results
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    # macOS can fork but its system libraries are not fork-safe, so it spawns by default.
-    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-
-
-@contextmanager
-def _forkable(jobs: Mapping[str, Callable[[], Any]]) -> Iterator[Any]:
-    """The fork context, with `jobs` where forked children find them by name.
-
-    The objects alive here are frozen out of the garbage collector meanwhile: a collection in a
-    child writes to every object it visits, which would copy the parent's pages into the child.
-    """
-    import gc
-    import multiprocessing
-
-    _SIDE_BY_SIDE_JOBS.clear()
-    _SIDE_BY_SIDE_JOBS.update(jobs)
-    gc.collect()
-    gc.freeze()
-    try:
-        yield multiprocessing.get_context("fork")
-    finally:
-        gc.unfreeze()
-        _SIDE_BY_SIDE_JOBS.clear()
-
-
-def _run_named_job(name: str) -> tuple[Any, float]:
-    return _timed_call(_SIDE_BY_SIDE_JOBS[name])
-
-
-def _timed_call(job: Callable[[], Any]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = job()
-    return result, time.perf_counter() - started
 
 
 def _dask_map(function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str) -> Iterator[Any]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import reportmine
-from reportmine import parallel
+from reportmine import background, parallel
 
 
 def _square(value: int) -> int:
@@ -84,7 +84,7 @@ def test_jobs_one_at_a_time_each_run_in_a_process_of_their_own():
     results = parallel.run_one_at_a_time(jobs, after_each=finished.append)
     assert [results[name][0][0] for name in jobs] == ["a", "b"] and finished == ["first", "second"]
     pids = {results[name][0][1] for name in jobs}
-    if parallel._can_fork():  # forked afresh for each job, so its memory leaves with it
+    if background._fork_context() is not None:  # forked afresh for each job: its memory leaves with it
         assert len(pids) == 2 and os.getpid() not in pids
     else:
         assert pids == {os.getpid()}
