@@ -91,9 +91,14 @@ def run_corpus_stages(
             counts()  # before the fork: every child reads the same counts
         results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job)
     else:
-        results = run_one_at_a_time({"near_duplicates": jobs.pop("near_duplicates")}, after_each=after_job)
-        with _timed(timings, "term_counts"):
-            counts()  # here, once, for both children
+        # The counts are made by a child too and sent back: counting leaves a few hundred MB of
+        # freed heap behind (token strings, blocks) that the topics and keywords children would
+        # inherit beside the counts themselves.
+        results = run_one_at_a_time(
+            {"near_duplicates": jobs.pop("near_duplicates"), "term_counts": counts}, after_each=after_job
+        )
+        counted, timings["term_counts"] = results.pop("term_counts")
+        counts.keep(counted)
         results.update(run_one_at_a_time(jobs, after_each=after_job))
     counts.release()
     for name, (_, seconds) in results.items():
@@ -121,6 +126,10 @@ class _CountsOnce:
         if not self._done:
             self._counts, self._done = self._count(), True
         return self._counts
+
+    def keep(self, counts: Any) -> None:
+        """Use `counts`, computed elsewhere (e.g. by calling this object in a child process)."""
+        self._counts, self._done = counts, True
 
     def release(self) -> None:
         self._counts = None
