@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -91,14 +93,17 @@ def run_corpus_stages(
             counts()  # before the fork: every child reads the same counts
         results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job)
     else:
-        # The counts are made by a child too and sent back: counting leaves a few hundred MB of
-        # freed heap behind (token strings, blocks) that the topics and keywords children would
-        # inherit beside the counts themselves.
-        results = run_one_at_a_time(
-            {"near_duplicates": jobs.pop("near_duplicates"), "term_counts": counts}, after_each=after_job
-        )
-        counted, timings["term_counts"] = results.pop("term_counts")
-        counts.keep(counted)
+        # The counts are made by a child too and handed over in a file: counting leaves a few
+        # hundred MB of freed heap behind (token strings, blocks) that the topics and keywords
+        # children would inherit beside the counts themselves.
+        with tempfile.TemporaryDirectory(dir=getattr(settings, "spool_dir", None)) as scratch:
+            results = run_one_at_a_time(
+                {"near_duplicates": jobs.pop("near_duplicates"),
+                 "term_counts": partial(_save_counts, counts, Path(scratch) / "counts.npz")},
+                after_each=after_job,
+            )
+            saved, timings["term_counts"] = results.pop("term_counts")
+            counts.keep(None if saved is None else doc_term.DocTermCounts.load(saved))
         results.update(run_one_at_a_time(jobs, after_each=after_job))
     counts.release()
     for name, (_, seconds) in results.items():
@@ -112,6 +117,12 @@ def run_corpus_stages(
         out["compare_codes"] = compare.compare_codes(reports, out["codes"])
         out["compare_topics"] = compare.compare_topics(reports, out["doc_topics"], out["topics"])
     return out
+
+
+def _save_counts(counts: Callable[[], Any], path: Path) -> Path | None:
+    """Compute the counts and save them to `path`; None when no report has a token."""
+    counted = counts()
+    return None if counted is None else counted.save(path)
 
 
 class _CountsOnce:

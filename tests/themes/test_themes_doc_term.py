@@ -82,3 +82,12 @@ def test_topic_vocabulary_follows_scikit_learn_limits(bundled_token_docs: pd.Dat
 def test_keywords_from_counts_equal_keywords_from_tokens(bundled_token_docs: pd.DataFrame):
     counted = keywords(bundled_token_docs, by="school", top_n=5, counts=count_terms(bundled_token_docs["tokens"]))
     assert counted.equals(keywords(bundled_token_docs, by="school", top_n=5))
+
+
+def test_counts_saved_to_a_file_load_back_equal(bundled_token_docs: pd.DataFrame, tmp_path):
+    from reportmine.themes.doc_term import DocTermCounts
+
+    counted = count_terms(bundled_token_docs["tokens"])
+    loaded = DocTermCounts.load(counted.save(tmp_path / "counts.npz"))
+    assert list(loaded.terms) == list(counted.terms) and loaded.terms.dtype == object
+    assert (loaded.counts != counted.counts).nnz == 0 and loaded.counts.dtype == counted.counts.dtype

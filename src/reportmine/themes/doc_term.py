@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,26 @@ class DocTermCounts:
     @property
     def n_reports(self) -> int:
         return int(self.counts.shape[0])
+
+    def save(self, path: Path) -> Path:
+        """Write the counts to `path` (an uncompressed ``.npz``); `load` reads them back.
+
+        For handing the counts from one process to another: a file costs the receiver one copy
+        of the arrays, a pickle sent through a pipe two (the message, then the arrays).
+        """
+        matrix = self.counts
+        np.savez(path, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
+                 shape=np.asarray(matrix.shape), terms=np.asarray(self.terms, dtype=str))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> DocTermCounts:
+        """The counts `save` wrote to `path`."""
+        with np.load(path) as stored:
+            counts = sparse.csr_matrix((stored["data"], stored["indices"], stored["indptr"]), shape=tuple(stored["shape"]))
+            terms = stored["terms"].astype(object)
+        counts.has_sorted_indices = True
+        return cls(counts=counts, terms=terms)
 
 
 def count_terms(token_lists: Iterable[list[str]], *, block_reports: int = _BLOCK_REPORTS) -> DocTermCounts | None:
