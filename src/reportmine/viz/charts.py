@@ -345,6 +345,9 @@ def _metric_sums(analysis: Any) -> pd.DataFrame:
     metrics = _table(analysis, "metrics")
     if not len(metrics) or "category" not in metrics.columns:
         return pd.DataFrame(columns=["school", "year"])
+    # Only the columns read here: each step below copies the rows it keeps, and the whole table
+    # (evidence, ids …) is several hundred MB at 100,000 reports.
+    metrics = metrics[[column for column in ("report_id", "category", "value", "part_of") if column in metrics.columns]]
     # Rows with part_of break down a total counted in another row: summing both would double count.
     facts = metrics[metrics["part_of"].isna()] if "part_of" in metrics.columns else metrics
     facts = _with_school_year(facts, _table(analysis, "reports"))
@@ -488,18 +491,37 @@ def _topic_means(analysis: Any) -> pd.DataFrame:
     doc_topics, reports = _table(analysis, "doc_topics"), _table(analysis, "reports")
     if not len(doc_topics) or not len(reports):
         return pd.DataFrame()
-    weights = _with_school_year(doc_topics, reports)
-    weights = weights[weights["year"] != UNKNOWN]
-    if not len(weights):
+    # Summed per (year, topic) through integer codes: doc_topics has a row per report and topic
+    # (3 million at 100,000 reports), too many to label one by one.
+    report_ids = doc_topics["report_id"]
+    if not isinstance(report_ids.dtype, pd.CategoricalDtype):
+        report_ids = report_ids.astype(str).astype("category")
+    per_report = _with_school_year(pd.DataFrame({"report_id": report_ids.cat.categories.astype(str)}), reports)
+    year_codes, years = pd.factorize(np.append(per_report["year"].to_numpy(), UNKNOWN))
+    row_years = year_codes[report_ids.cat.codes.to_numpy()]  # code -1 (missing id) picks UNKNOWN
+    topic_codes, topic_ids = pd.factorize(doc_topics["topic_id"])
+    cells = row_years * len(topic_ids) + topic_codes
+    values = pd.to_numeric(doc_topics["weight"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    shape = (len(years), len(topic_ids))
+    # pandas' grouped sum (compensated, in row order), as the pivot table it replaces: same sums.
+    grouped = pd.Series(values).groupby(cells, sort=False).sum()
+    sums = np.zeros(shape[0] * shape[1])
+    sums[grouped.index.to_numpy()] = grouped.to_numpy()
+    sums = sums.reshape(shape)
+    rows = np.bincount(cells, minlength=shape[0] * shape[1]).reshape(shape)
+    known = np.asarray(years) != UNKNOWN
+    if not rows[known].any():
         return pd.DataFrame()
     labels = _topic_labels(_table(analysis, "topics"))
-    topic_ids = weights["topic_id"]
-    names = {t: labels.get(str(t), f"主题{t}") for t in topic_ids.unique()}  # once per topic, not per row
-    weights = weights.assign(topic=topic_ids.map(names),
-                             weight=pd.to_numeric(weights["weight"], errors="coerce").fillna(0))
+    names = [labels.get(str(t), f"主题{t}") for t in topic_ids]
+    present_years, present_topics = known & rows.any(axis=1), rows[known].any(axis=0)
+    totals = pd.DataFrame(
+        sums[np.ix_(present_years, present_topics)],
+        index=pd.Index(np.asarray(years)[present_years], name="year"),
+        columns=pd.Index(np.asarray(names, dtype=object)[present_topics], name="topic"),
+    )
     # Dividing by every report of the year (not only rows present) keeps sparse doc_topics right.
     reports_per_year = _with_school_year(reports[["report_id"]], reports).groupby("year")["report_id"].nunique()
-    totals = weights.pivot_table(index="year", columns="topic", values="weight", aggfunc="sum", fill_value=0)
     means = totals.div(reports_per_year.reindex(totals.index), axis=0).fillna(0)
     return means.loc[sorted(means.index, key=_year_key), sorted(means.columns, key=lambda c: _natural_key(str(c)))]
 
