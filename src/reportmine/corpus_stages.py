@@ -11,14 +11,14 @@ from typing import Any
 
 import pandas as pd
 
-from reportmine.memory import LARGE_CORPUS_REPORTS, peak_rss_mib, release_memory
+from reportmine import memory
+from reportmine.memory import peak_rss_mib, release_memory
 from reportmine.parallel import announce, run_one_at_a_time, run_side_by_side
 from reportmine.tables import compact_table
 
 logger = logging.getLogger(__name__)
 
 KEYWORD_GROUPINGS: tuple[str, ...] = ("report_id", "school", "year")
-SIDE_BY_SIDE_MAX_REPORTS = LARGE_CORPUS_REPORTS
 
 
 def run_corpus_stages(
@@ -68,8 +68,8 @@ def run_corpus_stages(
     # Topics, keywords and near-duplicates need only the counts, the text store and the reports
     # table: they run side by side (one forked process each), unless the corpus is so large that
     # their working memory together would matter more than the time saved. Then each runs alone
-    # in a process forked for it (its working memory leaves with it), near-duplicates first,
-    # before the counts exist, so the two never take memory at the same time.
+    # in a process forked for it (its working memory leaves with it): near-duplicates, the
+    # counting, topics, keywords.
     jobs = {
         "near_duplicates": partial(
             duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
@@ -88,7 +88,7 @@ def run_corpus_stages(
         peaks[name] = peak_rss_mib()
         release_memory()
 
-    if len(reports) <= SIDE_BY_SIDE_MAX_REPORTS:
+    if len(reports) <= memory.LARGE_CORPUS_REPORTS:
         with _timed(timings, "term_counts"):
             counts()  # before the fork: every child reads the same counts
         results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job)

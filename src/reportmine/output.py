@@ -339,7 +339,8 @@ def write_analysis(
     the failure is recorded in `run.json` under `warnings`.
     """
     from reportmine.background import BackgroundJobs, background_workers
-    from reportmine.memory import LARGE_CORPUS_REPORTS, peak_rss_mib, release_memory
+    from reportmine import memory
+    from reportmine.memory import peak_rss_mib, release_memory
     from reportmine.parallel import announce
     from reportmine.viz.html_report import tables_context, write_html_report
 
@@ -354,7 +355,7 @@ def write_analysis(
     jobs = _writing_jobs(analysis, tables, out_dir, xlsx="xlsx" in chosen, pictures=pictures, font=font,
                          chart_formats=tuple(chart_formats))
     workers = background_workers(len(jobs))
-    if len(tables["reports"]) > LARGE_CORPUS_REPORTS:
+    if len(tables["reports"]) > memory.LARGE_CORPUS_REPORTS:
         # A large corpus's jobs go one after another through one process: side by side, each
         # with its own working memory, they would add up beside the CSV writing.
         workers = min(workers, 1)
@@ -398,7 +399,8 @@ def _writing_jobs(
     analysis: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, *, xlsx: bool, pictures: bool,
     font: Path | None, chart_formats: tuple[str, ...],
 ) -> dict[str, Callable[[], Any]]:
-    """The pieces written beside the CSV and Parquet files, each by a process of its own.
+    """The pieces written beside the CSV and Parquet files, each by a process of its own (on a
+    large corpus one process writes them one after another, see `write_analysis`).
 
     The report texts are one small file per report (syscalls more than CPU: 20 s at 100,000
     reports, beside the CSV files' 66). The charts and the word clouds are drawn by pools of

@@ -392,7 +392,7 @@ def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[File
 
 def _collector(meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions, n_inputs: int) -> Any:
     from reportmine.collect import ResultCollector
-    from reportmine.corpus_stages import SIDE_BY_SIDE_MAX_REPORTS
+    from reportmine import memory
 
     # Rows from workers come with their metadata; reports of a loaded `Corpus` get it here.
     # Tokens are counted as they arrive, while the workers run, unless the corpus is so large
@@ -400,7 +400,7 @@ def _collector(meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions, 
     # before the counts exist).
     return ResultCollector(
         meta_table=meta_table, pattern=settings.pattern, spool_dir=settings.spool_dir,
-        count_terms=n_inputs <= SIDE_BY_SIDE_MAX_REPORTS,
+        count_terms=n_inputs <= memory.LARGE_CORPUS_REPORTS,
     )
 
 

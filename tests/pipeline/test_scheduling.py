@@ -91,12 +91,12 @@ def test_jobs_one_at_a_time_each_run_in_a_process_of_their_own():
 
 
 def test_large_corpus_mode_gives_the_tables_of_side_by_side_mode(small_corpus: Path, monkeypatch):
-    from reportmine import corpus_stages
+    from reportmine import memory
 
     side_by_side = reportmine.analyze(small_corpus, workers=2)
     # Above this many reports: near-duplicates, then topics, then keywords, each forked alone,
     # and the tokens counted after the workers are done instead of on arrival.
-    monkeypatch.setattr(corpus_stages, "SIDE_BY_SIDE_MAX_REPORTS", 0)
+    monkeypatch.setattr(memory, "LARGE_CORPUS_REPORTS", 0)
     one_at_a_time = reportmine.analyze(small_corpus, workers=2)
     for name in ("topics", "doc_topics", "keywords", "near_duplicates", "compare_topics", "codes"):
         pd.testing.assert_frame_equal(getattr(one_at_a_time, name), getattr(side_by_side, name))
