@@ -32,7 +32,11 @@ class ResultCollector:
         spool_dir: Path | str | None = None,
         chunk_reports: int = 2000,
         count_terms: bool = False,
+        expected_reports: int | None = None,
     ) -> None:
+        """`expected_reports` (files or reports the run reads, when known) decides whether
+        memory release collects garbage (see `memory.release_memory`)."""
+        self._expected_reports = expected_reports
         self.builder = TableBuilder(chunk_reports=chunk_reports)
         self._chunk_reports = chunk_reports
         self._n_added = 0
@@ -84,7 +88,7 @@ class ResultCollector:
         self._n_added += 1
         if self._n_added % self._chunk_reports == 0:
             self._count_pending_tokens()
-            release_memory()  # the chunk's records and the unpickled results are garbage now
+            release_memory(self._expected_reports)  # the chunk's records and the unpickled results are garbage now
 
     def _count_pending_tokens(self) -> None:
         if self._term_counter is not None:
@@ -112,7 +116,7 @@ class ResultCollector:
 
         warn_unmatched_metadata(self._meta_table, self._paths)
         tables = self.builder.tables()
-        release_memory()
+        release_memory(self._expected_reports)
         return tables
 
 

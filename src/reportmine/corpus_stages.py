@@ -53,7 +53,7 @@ def run_corpus_stages(
     report_ids = reports[["report_id", "school", "year"]]
     out: dict[str, pd.DataFrame] = {}
 
-    with _timed(timings, "codes"):
+    with _timed(timings, "codes", len(reports)):
         if code_counts is None:
             book = codebook.load_codebook(settings.codebook)
             code_counts = []
@@ -86,10 +86,10 @@ def run_corpus_stages(
 
     def after_job(name: str) -> None:
         peaks[name] = peak_rss_mib()
-        release_memory()
+        release_memory(len(reports))
 
     if len(reports) <= memory.LARGE_CORPUS_REPORTS:
-        with _timed(timings, "term_counts"):
+        with _timed(timings, "term_counts", len(reports)):
             counts()  # before the fork: every child reads the same counts
         results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job)
     else:
@@ -112,7 +112,7 @@ def run_corpus_stages(
     out["doc_topics"] = compact_table("doc_topics", doc_topics)
     out["keywords"] = compact_table("keywords", results["keywords"][0])
     out["near_duplicates"] = results["near_duplicates"][0]
-    with _timed(timings, "compare"):
+    with _timed(timings, "compare", len(reports)):
         out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])
         out["compare_codes"] = compare.compare_codes(reports, out["codes"])
         out["compare_topics"] = compare.compare_topics(reports, out["doc_topics"], out["topics"])
@@ -147,10 +147,11 @@ class _CountsOnce:
 
 
 class _timed:
-    """Context manager adding the elapsed seconds of a block to `timings[name]`."""
+    """Context manager adding the elapsed seconds of a block to `timings[name]`, then releasing
+    memory (see `memory.release_memory`, for a run of `n_reports`)."""
 
-    def __init__(self, timings: dict[str, float], name: str) -> None:
-        self._timings, self._name = timings, name
+    def __init__(self, timings: dict[str, float], name: str, n_reports: int) -> None:
+        self._timings, self._name, self._n_reports = timings, name, n_reports
 
     def __enter__(self) -> None:
         announce(f"computing {self._name.replace('_', ' ')}")
@@ -158,4 +159,4 @@ class _timed:
 
     def __exit__(self, *exc_info: Any) -> None:
         self._timings[self._name] = self._timings.get(self._name, 0.0) + time.perf_counter() - self._started
-        release_memory()
+        release_memory(self._n_reports)

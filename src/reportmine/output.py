@@ -365,7 +365,7 @@ def write_analysis(
         peaks = {"tables": peak_rss_mib()}
         background.result("texts", seconds)
         peaks["texts"] = peak_rss_mib()
-        release_memory()
+        release_memory(len(tables["reports"]))
         # The page's tables part first: it needs no picture, so it is ready when they are.
         page = _timed_extra("html", "report.html", seconds, problems, lambda: tables_context(analysis)) if html else None
         chart_paths: list[Path] = []

@@ -38,6 +38,7 @@ def map_ordered(
     scheduler: str | None = None,
     progress: bool = False,
     description: str = "working",
+    meanwhile: Callable[[], Any] | None = None,
 ) -> Iterator[ResultT]:
     """Yield `function(task)` for every task, in task order, as results become available.
 
@@ -46,23 +47,31 @@ def map_ordered(
         scheduler: address of a Dask distributed scheduler (``tcp://host:port``); when given the
             tasks run on that cluster instead of local processes.
         progress: show a progress bar on stderr (only when stderr is a terminal).
+        meanwhile: called once in this process after worker processes have started (e.g. to
+            import what later stages need while the workers work); with no pool, before the
+            first task.
     """
     from reportmine.pipeline import default_workers
 
     n_workers = default_workers() if workers is None else max(1, workers)
     with _progress_bar(progress, len(tasks), description) as advance:
         if scheduler:
-            results = _dask_map(function, tasks, scheduler)
+            results = _dask_map(function, tasks, scheduler, meanwhile)
         elif n_workers == 1 or len(tasks) < n_workers * _MIN_TASKS_PER_WORKER:
+            if meanwhile is not None:
+                meanwhile()
             results = map(function, tasks)
         else:
-            results = _pool_map(function, tasks, n_workers)
+            results = _pool_map(function, tasks, n_workers, meanwhile)
         for result in results:
             advance()
             yield result
 
 
-def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: int) -> Iterator[Any]:
+def _pool_map(
+    function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: int,
+    meanwhile: Callable[[], Any] | None = None,
+) -> Iterator[Any]:
     # Small batches keep the bar moving; results come back in task order. At most a few batches
     # per worker are in flight: `Executor.map` would submit every task at once, and when this
     # process falls behind the workers (it shares the cores with them) finished results would
@@ -78,6 +87,10 @@ def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: i
         in_flight: deque[Any] = deque(
             executor.submit(_run_batch, function, batch) for batch in islice(batches, n_workers * _BATCHES_PER_WORKER)
         )
+        # After the fork, so the workers do not inherit what it loads, and while they work: this
+        # process mostly waits for their results.
+        if meanwhile is not None:
+            meanwhile()
         yield first
         while in_flight:
             results = in_flight.popleft().result()
@@ -141,7 +154,10 @@ def run_one_at_a_time(
     return results
 
 
-def _dask_map(function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str) -> Iterator[Any]:
+def _dask_map(
+    function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str,
+    meanwhile: Callable[[], Any] | None = None,
+) -> Iterator[Any]:
     try:
         from distributed import Client
     except ImportError as exc:  # an optional extra
@@ -150,6 +166,8 @@ def _dask_map(function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: s
         raise ReportmineError("--scheduler needs Dask: pip install 'reportmine[dask]'") from exc
     with Client(scheduler) as client:
         futures = client.map(function, list(tasks), pure=False)
+        if meanwhile is not None:
+            meanwhile()
         for future in futures:
             yield future.result()
             future.release()

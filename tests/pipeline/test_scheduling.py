@@ -154,3 +154,25 @@ def test_the_pool_gives_the_first_task_result_first(tmp_path: Path):
     # The first task runs before the pool forks (so workers inherit what it loaded): its result
     # still comes first, and every other result in order.
     assert list(parallel._pool_map(_square, list(range(20)), 2)) == [value * value for value in range(20)]
+
+
+_LOADED_MEANWHILE: dict[str, int] = {}
+
+
+def _load_meanwhile() -> None:
+    _LOADED_MEANWHILE["calls"] = _LOADED_MEANWHILE.get("calls", 0) + 1
+
+
+def _saw_meanwhile(value: int) -> tuple[int, bool]:
+    return value, "calls" in _LOADED_MEANWHILE
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_meanwhile_runs_once_after_the_workers_fork(workers: int):
+    # What `meanwhile` loads (the corpus stages' imports) is not inherited by forked workers, and
+    # with one process it runs before the first task.
+    _LOADED_MEANWHILE.clear()
+    seen = list(parallel.map_ordered(_saw_meanwhile, list(range(20)), workers=workers, meanwhile=_load_meanwhile))
+    assert _LOADED_MEANWHILE["calls"] == 1
+    assert [value for value, _ in seen] == list(range(20))
+    assert [loaded for _, loaded in seen] == [workers == 1] * 20

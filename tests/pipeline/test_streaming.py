@@ -157,3 +157,17 @@ def test_a_large_corpus_writes_the_same_files_through_one_background_process(see
                 for path in sorted(folder.rglob("*")) if path.is_file() and path.name != "run.json"}
 
     assert digests(tmp_path / "one_at_a_time") == digests(tmp_path / "side_by_side")
+
+
+def test_memory_release_collects_garbage_only_for_a_large_run(monkeypatch):
+    import gc
+
+    import reportmine.memory as memory
+
+    collections: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or 0)
+    memory.release_memory(memory.LARGE_CORPUS_REPORTS)
+    assert collections == []  # a few thousand reports: the full collection costs more than it frees
+    memory.release_memory(memory.LARGE_CORPUS_REPORTS + 1)
+    memory.release_memory()  # size unknown (a notebook's call): collect
+    assert len(collections) == 2
