@@ -179,6 +179,33 @@ def test_files_written_by_background_processes_equal_those_written_in_line(seed_
     assert {"texts", "csv", "parquet", "xlsx", "charts", "wordclouds", "html", "total"} <= set(run["write_seconds"])
 
 
+def test_texts_and_clouds_started_before_the_corpus_stages_give_the_same_files(seeds_dir: Path, tmp_path: Path, monkeypatch):
+    import json
+
+    import reportmine
+    import reportmine.pipeline as pipeline
+    from reportmine.output import RunWriter
+
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    seen: list[reportmine.Analysis] = []
+    with RunWriter(tmp_path / "early") as writer:
+
+        def start(report_analysis: reportmine.Analysis) -> None:
+            seen.append(report_analysis)
+            writer.start(report_analysis)
+
+        analysis = reportmine.analyze(seeds_dir, workers=1, on_report_tables=start)
+        writer.write(analysis)
+    # The per-report tables, with the corpus tables still empty, arrive before the corpus stages.
+    assert len(seen) == 1 and seen[0].reports.equals(analysis.reports) and seen[0].topics.empty
+    assert seen[0].texts is analysis.texts and seen[0].tokens is analysis.tokens
+    analysis.write(tmp_path / "after")
+    assert _files(tmp_path / "early") == _files(tmp_path / "after")
+    run = json.loads((tmp_path / "early" / "run.json").read_text(encoding="utf-8"))
+    assert {"texts", "wordclouds", "charts", "xlsx"} <= set(run["write_seconds"])
+    assert "wordclouds/corpus.png" in run["outputs"] and "texts/000001.txt" not in run["outputs"]
+
+
 @pytest.mark.parametrize("cores", [2, 1])
 def test_a_failing_picture_leaves_the_tables_the_page_and_a_warning(seed_analysis, tmp_path: Path, monkeypatch, cores):
     import json

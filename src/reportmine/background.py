@@ -81,6 +81,10 @@ class BackgroundJobs:
         """True when the jobs run in this process, each when its result is asked for."""
         return self._executor is None
 
+    def has(self, name: str) -> bool:
+        """True when `name` is one of the jobs."""
+        return name in self._jobs
+
     def result(self, name: str, seconds: dict[str, float] | None = None) -> Any:
         """Wait for job `name` and return its result; its seconds go into `seconds[name]`.
 

@@ -88,10 +88,16 @@ def run_corpus_stages(
         peaks[name] = peak_rss_mib()
         release_memory(len(reports))
 
+    def compare_without_topics() -> None:
+        with _timed(timings, "compare", len(reports)):
+            out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])
+            out["compare_codes"] = compare.compare_codes(reports, out["codes"])
+
     if len(reports) <= memory.LARGE_CORPUS_REPORTS:
         with _timed(timings, "term_counts", len(reports)):
             counts()  # before the fork: every child reads the same counts
-        results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job)
+        # The comparisons that need no topics are made while the children work.
+        results = run_side_by_side(jobs, workers=settings.workers, after_each=after_job, meanwhile=compare_without_topics)
     else:
         # The counts are made by a child too and handed over in a file: counting leaves a few
         # hundred MB of freed heap behind (token strings, blocks) that the topics and keywords
@@ -105,6 +111,7 @@ def run_corpus_stages(
             saved, timings["term_counts"] = results.pop("term_counts")
             counts.keep(None if saved is None else doc_term.DocTermCounts.load(saved))
         results.update(run_one_at_a_time(jobs, after_each=after_job))
+        compare_without_topics()
     counts.release()
     for name, (_, seconds) in results.items():
         timings[name] = timings.get(name, 0.0) + seconds
@@ -113,8 +120,6 @@ def run_corpus_stages(
     out["keywords"] = compact_table("keywords", results["keywords"][0])
     out["near_duplicates"] = results["near_duplicates"][0]
     with _timed(timings, "compare", len(reports)):
-        out["compare_metrics"] = compare.compare_metrics(reports, tables["metrics"])
-        out["compare_codes"] = compare.compare_codes(reports, out["codes"])
         out["compare_topics"] = compare.compare_topics(reports, out["doc_topics"], out["topics"])
     return out
 

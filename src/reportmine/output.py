@@ -327,90 +327,183 @@ def write_analysis(
 ) -> list[Path]:
     """Write a whole run: tables, report texts, word clouds, charts, `report.html` and `run.json`.
 
-    Charts are PNG; ``chart_formats=("png", "svg")`` adds vector copies for papers.
-
-    The report texts, the word clouds, the charts and the XLSX workbook are written by forked
-    processes while this one writes the CSV and Parquet files (see `reportmine.background`; in
-    line on one core or where processes are not forked); `report.html`, which embeds the
-    pictures, comes after them. `run.json` records each piece's seconds (`write_seconds`, wherever it ran) and
-    the wall time of the whole writing phase (`write_seconds["total"]`).
+    Charts are PNG; ``chart_formats=("png", "svg")`` adds vector copies for papers. See
+    `RunWriter`, which does the writing (and lets the CLI start it before the corpus stages).
 
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
-    from reportmine.background import BackgroundJobs, background_workers
-    from reportmine import memory
-    from reportmine.memory import peak_rss_mib, release_memory
-    from reportmine.parallel import announce
-    from reportmine.viz.html_report import tables_context, write_html_report
-
-    started = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    seconds: dict[str, float] = {}
-    problems: list[str] = []
-    chosen = tuple(formats)
-    tables = analysis.tables()
-    # Named before they are written: the workbook, written elsewhere, lists them too.
-    tables["reports"] = tables["reports"].assign(text_file=text_file_names(tables["reports"]))
-    jobs = _writing_jobs(analysis, tables, out_dir, xlsx="xlsx" in chosen, pictures=pictures, font=font,
-                         chart_formats=tuple(chart_formats))
-    workers = background_workers(len(jobs))
-    if len(tables["reports"]) > memory.LARGE_CORPUS_REPORTS:
-        # A large corpus's jobs go one after another through one process: side by side, each
-        # with its own working memory, they would add up beside the CSV writing.
-        workers = min(workers, 1)
-    with BackgroundJobs(jobs, workers=workers) as background:
-        announce("writing tables")
-        written = write_tables(tables, out_dir, formats=[fmt for fmt in chosen if fmt != "xlsx"], seconds=seconds)
-        peaks = {"tables": peak_rss_mib()}
-        background.result("texts", seconds)
-        peaks["texts"] = peak_rss_mib()
-        release_memory(len(tables["reports"]))
-        # The page's tables part first: it needs no picture, so it is ready when they are.
-        page = _timed_extra("html", "report.html", seconds, problems, lambda: tables_context(analysis)) if html else None
-        chart_paths: list[Path] = []
-        cloud_paths: list[Path] = []
-        if pictures:
-            announce("drawing charts")
-            chart_paths = _extra("charts", problems, lambda: background.result("charts", seconds)) or []
-            announce("drawing word clouds")
-            cloud_paths = _extra("word clouds", problems, lambda: background.result("wordclouds", seconds)) or []
-            written += chart_paths + cloud_paths
-            peaks["pictures"] = peak_rss_mib()
-        if page is not None:
-            announce("writing report.html")
-            written += _timed_extra("html", "report.html", seconds, problems, lambda: [write_html_report(
-                analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths, tables=page)]) or []
-        if "xlsx" in chosen:
-            written.append(background.result("xlsx", seconds))
-    peaks["html_and_workbook"] = peak_rss_mib()
-    seconds["total"] = time.perf_counter() - started
-    manifest = dict(analysis.run)
-    manifest["write_seconds"] = {name: round(value, 3) for name, value in seconds.items()}
-    manifest["peak_rss_mib_writing"] = peaks
-    manifest["arguments"] = dict(arguments or {})
-    manifest["warnings"] = problems
-    manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)
-    write_json_atomic(out_dir / "run.json", manifest)
-    return written + [out_dir / "run.json"]
+    with RunWriter(out_dir, formats=formats, pictures=pictures, html=html, font=font,
+                   chart_formats=chart_formats, arguments=arguments) as writer:
+        return writer.write(analysis)
 
 
-def _writing_jobs(
+class RunWriter:
+    """Writes one run's output folder, partly while the run is still computing.
+
+    The report texts, the word clouds, the charts and the XLSX workbook are written by forked
+    processes while this one writes the CSV and Parquet files (see `reportmine.background`; in
+    line on one core or where processes are not forked); `report.html`, which embeds the
+    pictures, comes after them. The texts and word clouds need only the per-report tables and
+    tokens: `start` (given to `pipeline.analyze` as ``on_report_tables``) sets them going while
+    the corpus stages run, so they do not wait for topics and near-duplicates. `run.json` records
+    each piece's seconds (`write_seconds`, wherever it ran) and the wall time of the writing
+    after the corpus stages (`write_seconds["total"]`).
+
+    Use as a context manager: leaving it waits for pieces still being written.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        formats: Iterable[TableFormat] = ALL_FORMATS,
+        pictures: bool = True,
+        html: bool = True,
+        font: Path | None = None,
+        chart_formats: Sequence[str] = ("png",),
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.out_dir = Path(out_dir)
+        self.formats = tuple(formats)
+        self.pictures, self.html, self.font = pictures, html, font
+        self.chart_formats = tuple(chart_formats)
+        self.arguments = dict(arguments or {})
+        self._early: Any = None  # BackgroundJobs of the pieces started by `start`
+
+    def start(self, report_analysis: Any) -> None:
+        """Start writing the report texts and drawing the word clouds of `report_analysis` (an
+        `Analysis` whose corpus tables may still be empty) in forked processes.
+
+        Nothing starts where the writing would run in line, or for a large corpus, whose
+        pieces go one after another through one process to keep memory flat.
+        """
+        from reportmine import memory
+        from reportmine.background import BackgroundJobs, background_workers
+
+        reports = _with_text_files(report_analysis.reports)
+        if self._early is not None or len(reports) > memory.LARGE_CORPUS_REPORTS:
+            return
+        jobs = _early_jobs(report_analysis, reports, self.out_dir, pictures=self.pictures, font=self.font)
+        if background_workers(len(jobs)) == 0:
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._early = BackgroundJobs(jobs)
+
+    def write(self, analysis: Any) -> list[Path]:
+        """Write every file of `analysis` not written yet; return the paths of all (run.json last)."""
+        from reportmine.background import BackgroundJobs, background_workers
+        from reportmine import memory
+        from reportmine.memory import peak_rss_mib, release_memory
+        from reportmine.parallel import announce
+        from reportmine.viz.html_report import tables_context, write_html_report
+
+        started = time.perf_counter()
+        out_dir = self.out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        seconds: dict[str, float] = {}
+        problems: list[str] = []
+        tables = analysis.tables()
+        # Named before they are written: the workbook, written elsewhere, lists them too.
+        tables["reports"] = _with_text_files(tables["reports"])
+        jobs = {
+            **({} if self._early is not None else _early_jobs(analysis, tables["reports"], out_dir, pictures=self.pictures, font=self.font)),
+            **_late_jobs(analysis, tables, out_dir, xlsx="xlsx" in self.formats, pictures=self.pictures,
+                         font=self.font, chart_formats=self.chart_formats),
+        }
+        workers = background_workers(len(jobs))
+        if len(tables["reports"]) > memory.LARGE_CORPUS_REPORTS:
+            # A large corpus's jobs go one after another through one process: side by side, each
+            # with its own working memory, they would add up beside the CSV writing.
+            workers = min(workers, 1)
+        with BackgroundJobs(jobs, workers=workers) as late:
+            background = _EitherJobs(self._early, late)
+            announce("writing tables")
+            written = write_tables(tables, out_dir, formats=[fmt for fmt in self.formats if fmt != "xlsx"], seconds=seconds)
+            peaks = {"tables": peak_rss_mib()}
+            background.result("texts", seconds)
+            peaks["texts"] = peak_rss_mib()
+            release_memory(len(tables["reports"]))
+            # The page's tables part first: it needs no picture, so it is ready when they are.
+            page = _timed_extra("html", "report.html", seconds, problems, lambda: tables_context(analysis)) if self.html else None
+            chart_paths: list[Path] = []
+            cloud_paths: list[Path] = []
+            if self.pictures:
+                announce("drawing charts")
+                chart_paths = _extra("charts", problems, lambda: background.result("charts", seconds)) or []
+                announce("drawing word clouds")
+                cloud_paths = _extra("word clouds", problems, lambda: background.result("wordclouds", seconds)) or []
+                written += chart_paths + cloud_paths
+                peaks["pictures"] = peak_rss_mib()
+            if page is not None:
+                announce("writing report.html")
+                written += _timed_extra("html", "report.html", seconds, problems, lambda: [write_html_report(
+                    analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths, tables=page)]) or []
+            if "xlsx" in self.formats:
+                written.append(background.result("xlsx", seconds))
+        peaks["html_and_workbook"] = peak_rss_mib()
+        seconds["total"] = time.perf_counter() - started
+        manifest = dict(analysis.run)
+        manifest["write_seconds"] = {name: round(value, 3) for name, value in seconds.items()}
+        manifest["peak_rss_mib_writing"] = peaks
+        manifest["arguments"] = self.arguments
+        manifest["warnings"] = problems
+        manifest["outputs"] = sorted(path.relative_to(out_dir).as_posix() for path in written)
+        write_json_atomic(out_dir / "run.json", manifest)
+        return written + [out_dir / "run.json"]
+
+    def close(self) -> None:
+        """Wait for the pieces started by `start` (their files are complete afterwards)."""
+        if self._early is not None:
+            self._early.close()
+            self._early = None
+
+    def __enter__(self) -> "RunWriter":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _EitherJobs:
+    """The results of jobs started early or late, by name."""
+
+    def __init__(self, early: Any, late: Any) -> None:
+        self._early, self._late = early, late
+
+    def result(self, name: str, seconds: dict[str, float]) -> Any:
+        source = self._early if self._early is not None and self._early.has(name) else self._late
+        return source.result(name, seconds)
+
+
+def _with_text_files(reports: pd.DataFrame) -> pd.DataFrame:
+    return reports.assign(text_file=text_file_names(reports))
+
+
+def _early_jobs(
+    analysis: Any, reports: pd.DataFrame, out_dir: Path, *, pictures: bool, font: Path | None,
+) -> dict[str, Callable[[], Any]]:
+    """The pieces that need only the per-report tables and tokens: the report texts (one small
+    file per report: syscalls more than CPU, 20 s at 100,000 reports) and the word clouds."""
+    jobs: dict[str, Callable[[], Any]] = {"texts": functools.partial(write_texts, reports, out_dir, analysis.texts)}
+    if pictures:
+        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font)
+    return jobs
+
+
+def _late_jobs(
     analysis: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, *, xlsx: bool, pictures: bool,
     font: Path | None, chart_formats: tuple[str, ...],
 ) -> dict[str, Callable[[], Any]]:
-    """The pieces written beside the CSV and Parquet files, each by a process of its own (on a
-    large corpus one process writes them one after another, see `write_analysis`).
+    """The pieces that need the corpus tables, each written by a process of its own beside the
+    CSV and Parquet files (on a large corpus one process writes them one after another).
 
-    The report texts are one small file per report (syscalls more than CPU: 20 s at 100,000
-    reports, beside the CSV files' 66). The charts and the word clouds are drawn by pools of
-    their own (one process per core, forked once matplotlib or the first cloud is loaded, so
-    the imports are inherited): no long piece is left to one process, which would finish last
-    when the cores are shared by many.
+    The charts and the word clouds are drawn by pools of their own (one process per core,
+    forked once matplotlib or the first cloud is loaded, so the imports are inherited): no long
+    piece is left to one process, which would finish last when the cores are shared by many.
     """
-    jobs: dict[str, Callable[[], Any]] = {"texts": functools.partial(write_texts, tables["reports"], out_dir, analysis.texts)}
+    jobs: dict[str, Callable[[], Any]] = {}
     if pictures:
-        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font)
         jobs["charts"] = functools.partial(_draw_charts, analysis, out_dir, font, chart_formats)
     if xlsx:
         jobs["xlsx"] = functools.partial(_write_workbook_file, tables, out_dir / "reportmine.xlsx")

@@ -108,6 +108,7 @@ def run_side_by_side(
     *,
     workers: int | None = None,
     after_each: Callable[[str], None] | None = None,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> dict[str, tuple[Any, float]]:
     """Run independent jobs at once in forked processes; return name → (result, seconds).
 
@@ -115,7 +116,8 @@ def run_side_by_side(
     pickling; only the results travel back (see `reportmine.background`). Where fork is not
     available (Windows; macOS spawns by default) or with fewer than two workers, the jobs run
     here one after another; the results are the same either way. `after_each(name)` runs after
-    each job run here (e.g. to release memory).
+    each job run here (e.g. to release memory). `meanwhile()` runs here once the jobs have
+    started (before them when they run here): work of this process that does not need them.
     """
     from reportmine.background import BackgroundJobs, background_workers
     from reportmine.pipeline import default_workers
@@ -125,6 +127,8 @@ def run_side_by_side(
     results: dict[str, tuple[Any, float]] = {}
     seconds: dict[str, float] = {}
     with BackgroundJobs(jobs, workers=n_workers) as background:
+        if meanwhile is not None:
+            meanwhile()
         for name in jobs:
             results[name] = (background.result(name, seconds), seconds[name])
             if background.in_line and after_each is not None:

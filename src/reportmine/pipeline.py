@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -280,6 +280,7 @@ def analyze(
     corpus: Any,
     *,
     options: AnalyzeOptions | None = None,
+    on_report_tables: Callable[[Analysis], Any] | None = None,
     **option_values: Any,
 ) -> Analysis:
     """Analyse a folder, a file or a `Corpus` from `read_corpus`, and return every table.
@@ -288,6 +289,9 @@ def analyze(
         corpus: a path (folder or single file) or a `reportmine.Corpus`.
         options: an `AnalyzeOptions`; keyword arguments override its fields
             (e.g. ``analyze("corpus", workers=2, n_topics=8)``).
+        on_report_tables: called with an `Analysis` holding the per-report tables, texts and
+            tokens (its corpus tables still empty) before the corpus stages start; the CLI
+            starts writing report texts and word clouds there (`output.RunWriter.start`).
     """
     from reportmine.ingest.corpus import Corpus
 
@@ -304,7 +308,7 @@ def analyze(
         collector.add_outcome(outcome)
     timings["per_report"] = time.perf_counter() - started
     peaks = {"per_report": peak_rss_mib()}
-    analysis = _assemble(collector, settings, timings, peaks)
+    analysis = _assemble(collector, settings, timings, peaks, on_report_tables)
     analysis.run.update(
         {
             "version": __version__,
@@ -426,7 +430,8 @@ def _meta_table(root: Path, settings: AnalyzeOptions) -> dict[str, dict[str, Any
 
 
 def _assemble(
-    collector: Any, settings: AnalyzeOptions, timings: dict[str, float], peaks: dict[str, float | None]
+    collector: Any, settings: AnalyzeOptions, timings: dict[str, float], peaks: dict[str, float | None],
+    on_report_tables: Callable[[Analysis], Any] | None = None,
 ) -> Analysis:
     from reportmine.corpus_stages import run_corpus_stages
 
@@ -434,6 +439,11 @@ def _assemble(
     tables = collector.tables()
     timings["tables"] = time.perf_counter() - started
     peaks["tables"] = peak_rss_mib()
+    if on_report_tables is not None:
+        on_report_tables(Analysis(
+            **{name: tables.get(name, pd.DataFrame()) for name in TABLE_NAMES},
+            tokens=collector.tokens, texts=collector.texts,
+        ))
     tables.update(
         run_corpus_stages(
             tables,

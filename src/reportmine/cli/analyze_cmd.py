@@ -50,6 +50,7 @@ def analyze(
     clouds, charts, report.html and run.json. Exit status: 0 when every input was analysed, 1 when
     some file failed (everything else is still written), 2 for usage errors.
     """
+    from reportmine.output import RunWriter
     from reportmine.pipeline import AnalyzeOptions, analyze as run_analysis
 
     if not quiet:
@@ -72,9 +73,11 @@ def analyze(
             scheduler=scheduler,
             progress=not quiet,
         )
-        analysis = run_analysis(input_path, options=options)
         arguments = {"input": str(input_path), "out": str(out), "meta": str(meta) if meta else None, "pattern": pattern}
-        analysis.write(out, pictures=pictures, font=font, chart_formats=("png", "svg") if svg else ("png",), arguments=arguments)
+        with RunWriter(out, pictures=pictures, font=font, chart_formats=("png", "svg") if svg else ("png",), arguments=arguments) as writer:
+            # Report texts and word clouds are written while the corpus stages run.
+            analysis = run_analysis(input_path, options=options, on_report_tables=writer.start)
+            writer.write(analysis)
     _summarise(analysis, out, quiet=quiet, as_json=as_json)
     if analysis.failed:
         raise typer.Exit(1)
