@@ -163,7 +163,9 @@ def minhash_signature(text: str, *, shingle: int = 5, num_perm: int = 128, seed:
     shingle hashes; signatures made with the same `shingle`, `num_perm` and `seed` can be passed
     to `near_duplicates(..., signatures=...)` (computed in workers, for example).
     """
-    hashes = _distinct(_code_shingle_hashes(_clean_codes(text), shingle))
+    # A repeated shingle cannot change a minimum: the hashes go in as they are, without the
+    # sort that would make them distinct (it cost as much as the duplicates it saved).
+    hashes = _code_shingle_hashes(_clean_codes(text), shingle)
     return _permuted_minima(hashes, num_perm=num_perm, seed=seed)
 
 
@@ -183,11 +185,13 @@ def _permuted_minima(hashes: np.ndarray, *, num_perm: int, seed: int) -> np.ndar
         return minima
     s1, m1, s2, m2, s3 = _FMIX32
     values = hashes.astype(np.uint32)  # shingle hashes are 32-bit (see shingle_hashes)
-    values = values ^ (values >> s1)
-    values = values * m1
-    values = values ^ (values >> s2)
-    values = values * m2
-    values = (values ^ (values >> s3)).reshape(1, -1)
+    # In place: the fresh uint32 copy above is the only array the mixing needs.
+    values ^= values >> s1
+    values *= m1
+    values ^= values >> s2
+    values *= m2
+    values ^= values >> s3
+    values = values.reshape(1, -1)
     a, b = _permutations(num_perm, seed)
     a, b = a.reshape(-1, 1), b.reshape(-1, 1)
     for begin in range(0, values.shape[1], _SIGNATURE_CHUNK):
