@@ -236,3 +236,12 @@ def test_bad_codebook(tmp_path: Path) -> None:
         load_shortcoming_codebook(path)
     with pytest.raises(InputError):
         load_shortcoming_codebook(tmp_path / "missing.yaml")
+
+
+def test_items_get_the_category_categorize_shortcoming_gives(seed_000: str, seed_002_parts: list[str]) -> None:
+    # extract_shortcomings prepares the codebook once per report; each item still gets the
+    # code categorize_shortcoming gives its text alone.
+    items = [item for text in [seed_000, *seed_002_parts] for item in _shortcomings(text)]
+    assert len(items) >= 5
+    assert [item.category for item in items] == [categorize_shortcoming(item.text) for item in items]
+    assert len({item.category for item in items}) >= 2

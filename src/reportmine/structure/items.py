@@ -109,10 +109,21 @@ def categorize_shortcoming(text: str, codebook: dict[str, Any] | None = None) ->
         '教学反思'
     """
     book = codebook if codebook is not None else load_shortcoming_codebook()
-    text = fold_for_matching(text)
-    best_code, best_score = book["default"], 0
-    for code, cues in book["codes"].items():
-        score = _covered_chars(text, cues)
+    return _best_code(fold_for_matching(text), book["default"], _cue_lists(book))
+
+
+_CueLists = tuple[tuple[str, tuple[str, ...]], ...]  # (code, its cues longest first), codebook order
+
+
+def _cue_lists(book: dict[str, Any]) -> _CueLists:
+    """The codebook's cue lists ready for `_best_code` (prepared once per report, not per item)."""
+    return tuple((code, _longest_first(tuple(cues))) for code, cues in book["codes"].items())
+
+
+def _best_code(folded: str, default: str, cue_lists: _CueLists) -> str:
+    best_code, best_score = default, 0
+    for code, cues in cue_lists:
+        score = _covered_chars(folded, cues)
         if score > best_score:
             best_code, best_score = code, score
     return best_code
@@ -124,10 +135,10 @@ def _longest_first(cues: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted((c for c in cues if c), key=len, reverse=True))
 
 
-def _covered_chars(text: str, cues: list[str]) -> int:
+def _covered_chars(text: str, longest_first: tuple[str, ...]) -> int:
     # Longest cues first, each character counted once: "条件限制" is not also "条件".
     covered = 0
-    for cue in _longest_first(tuple(cues)):
+    for cue in longest_first:
         count = text.count(cue)
         if count:  # most cues are absent: skip the copy replace() would make
             covered += len(cue) * count
@@ -154,8 +165,9 @@ def extract_shortcomings(
     spans = [s for s in spans if not _CUES.plan_start.search(folded[s[0]:s[1]])]
     items = _to_items(text, sections, spans)
     book = codebook if codebook is not None else load_shortcoming_codebook()
-    for item in items:
-        item.category = categorize_shortcoming(item.text, book)
+    cue_lists = _cue_lists(book)
+    for item in items:  # as categorize_shortcoming(item.text, book)
+        item.category = _best_code(fold_for_matching(item.text), book["default"], cue_lists)
     return items
 
 
