@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,9 @@ from reportmine.memory import release_memory
 from reportmine.models import ErrorRecord, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
 from reportmine.tables import TableBuilder, result_rows
-from reportmine.themes.doc_term import DocTermCounts, TermCounter
+
+if TYPE_CHECKING:
+    from reportmine.themes.doc_term import DocTermCounts
 
 
 class ResultCollector:
@@ -50,7 +52,7 @@ class ResultCollector:
         self._paths: set[str] = set()
         # With `count_terms`, tokens are counted for topics and keywords as they arrive (a chunk
         # at a time), while the workers still run, instead of read back and counted afterwards.
-        self._term_counter = TermCounter() if count_terms else None
+        self._term_counter = _term_counter() if count_terms else None
         self._pending_tokens: list[list[str]] = []
         self._counted_ids: list[str] = []  # report ids in the order their tokens were counted
 
@@ -136,3 +138,11 @@ def signature_values(signature: Any) -> np.ndarray:
     """A MinHash signature as its hash values in uint32 (datasketch keeps 32-bit values in uint64)."""
     values = getattr(signature, "hashvalues", signature)
     return np.asarray(values, dtype=np.uint32)
+
+
+def _term_counter() -> Any:
+    # Imported here, in the main process only: workers flatten results with this module, and
+    # scipy.sparse (under doc_term) would add a third of a second to each worker's first task.
+    from reportmine.themes.doc_term import TermCounter
+
+    return TermCounter()
