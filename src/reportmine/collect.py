@@ -52,7 +52,8 @@ class ResultCollector:
         self._paths: set[str] = set()
         # With `count_terms`, tokens are counted for topics and keywords as they arrive (a chunk
         # at a time), while the workers still run, instead of read back and counted afterwards.
-        self._term_counter = _term_counter() if count_terms else None
+        self._count_terms = count_terms
+        self._term_counter: Any = None  # made with the first block counted (see `_term_counter`)
         self._pending_tokens: list[list[str]] = []
         self._counted_ids: list[str] = []  # report ids in the order their tokens were counted
 
@@ -80,7 +81,7 @@ class ResultCollector:
         self._paths.add(rows.report["path"])
         self.texts.add(report_id, rows.text)
         self.tokens.add_joined(report_id, rows.tokens)
-        if self._term_counter is not None:
+        if self._count_terms:
             self._pending_tokens.append(TokenStore.split(rows.tokens))
             self._counted_ids.append(report_id)
         self.code_counts.append((report_id, len(rows.text), rows.codes))
@@ -93,14 +94,16 @@ class ResultCollector:
             release_memory(self._expected_reports)  # the chunk's records and the unpickled results are garbage now
 
     def _count_pending_tokens(self) -> None:
-        if self._term_counter is not None:
+        if self._count_terms:
+            if self._term_counter is None:
+                self._term_counter = _term_counter()
             self._term_counter.add_block(self._pending_tokens)
             self._pending_tokens = []
 
     def term_counts(self, report_ids: Sequence[str]) -> DocTermCounts | None:
         """The reports × terms counts with rows in the order of `report_ids` (the `reports`
         table's); None when tokens were not counted on arrival or no report has a token."""
-        if self._term_counter is None:
+        if not self._count_terms:
             return None
         self._count_pending_tokens()
         counts = self._term_counter.result()
@@ -141,8 +144,9 @@ def signature_values(signature: Any) -> np.ndarray:
 
 
 def _term_counter() -> Any:
-    # Imported here, in the main process only: workers flatten results with this module, and
-    # scipy.sparse (under doc_term) would add a third of a second to each worker's first task.
+    # Imported when the first tokens are counted, while the workers run: workers flatten
+    # results with this module, and scipy.sparse (under doc_term) takes a third of a second to
+    # import, which would hold up the start of the run.
     from reportmine.themes.doc_term import TermCounter
 
     return TermCounter()
