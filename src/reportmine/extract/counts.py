@@ -49,7 +49,8 @@ def count_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]
         return [_compact_frequency(view, clause, match) for match in compact]
     period = view.cues.periods.search(view.folded, *clause) or _lead_period(view, clause)
     following_total = _following_total(view, clause)
-    if period is None and following_total is None and not view.quantities_in(*clause) and not any(
+    in_clause = view.quantities_in(*clause)
+    if period is None and following_total is None and not in_clause and not any(
             cue.kind == "open_lesson" for _, cue in hits):
         return []  # nothing to count: most clauses with a trigger word end here
     triggers = _count_triggers(view, clause, hits)
@@ -61,7 +62,7 @@ def count_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]
         if following_total:
             return _total_count(view, clause, following_total, triggers)
         return _per_person(view, clause, triggers)
-    quantities = [q for q in view.quantities_in(*clause) if view.is_count(q)]
+    quantities = [q for q in in_clause if view.is_count(q)]
     quantities = [q for q, following in zip(quantities, quantities[1:] + [None])
                   if following is None or not _is_head_count(view, q, following)]
     facts: list[Metric] = []

@@ -119,8 +119,10 @@ class MetricCues:
 
     def hits(self, folded: str, start: int = 0, end: int | None = None) -> list[Hit]:
         """Return the trigger matches in `folded[start:end]` with their cues, blockers included."""
-        cue_of = self.cue_of
-        return [(match, cue_of(match)) for match in self.triggers.finditer(folded, start, len(folded) if end is None else end)]
+        # `cue_of` spelled out: one method call per trigger of every report was a tenth of the scan
+        trigger_of, pattern_cues = self.trigger_of, self.pattern_cues
+        return [(match, trigger_of[match.group()] if match.lastgroup is None else pattern_cues[match.lastgroup])
+                for match in self.triggers.finditer(folded, start, len(folded) if end is None else end)]
 
 
 def alternation(words: Any) -> str:

@@ -16,6 +16,7 @@ live in resources/metrics.yaml.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from reportmine.extract.awards import award_facts, is_award_anchor
@@ -57,29 +58,42 @@ def extract_metrics(text: str, *, sections: Sequence[Section] | None = None) -> 
 
 
 def _clauses_with_triggers(view: ReportView) -> list[tuple[Span, list[Hit]]]:
-    """Group the trigger hits by the clause they stand in (clauses in text order)."""
-    grouped: dict[Span, list[Hit]] = {}
+    """Group the trigger hits by the clause they stand in (clauses in text order).
+
+    The hits come in text order, so one sweep over the breaks finds their clauses: a hit before
+    the break closing the current clause stands in it, only a later one needs a bisection.
+    """
+    grouped: list[tuple[Span, list[Hit]]] = []
+    breaks = view.breaks
+    clause_end = -1  # the break closing the clause of the last hit (len(folded) for the last clause)
     for hit in view.cues.hits(view.folded):
-        if hit[1].kind != BLOCKER:
-            grouped.setdefault(view.clause_of(hit[0].start()), []).append(hit)
-    return list(grouped.items())
+        if hit[1].kind == BLOCKER:
+            continue
+        position = hit[0].start()
+        if position < clause_end:
+            grouped[-1][1].append(hit)
+            continue
+        index = bisect_right(breaks, position)
+        clause_end = breaks[index] if index < len(breaks) else len(view.folded)
+        grouped.append((view.clause_of(position), [hit]))
+    return grouped
 
 
 def _clause_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]:
-    if view.has(view.cues.negative, *clause):
-        return []  # a rule for students ("每生每课至少发言一次") or a plan ("争取…")
-    cues = [cue for _, cue in hits]
-    anchors = [cue for cue in cues if is_award_anchor(cue.kind)]
-    only_generic = all(cue.value is None and not cue.names_honour and cue.kind == "grade" for cue in anchors)
-    if anchors and not (only_generic and any(cue.kind == "publication" for cue in cues)):
-        # "论文发表、案例获奖共19篇" counts papers: the publication reading wins over a bare 获奖
+    anchors = [cue for _, cue in hits if is_award_anchor(cue.kind)]
+    facts: list[Metric] = []
+    # "论文发表、案例获奖共19篇" counts papers: the publication reading wins over a bare 获奖
+    if anchors and not (any(cue.kind == "publication" for _, cue in hits) and all(
+            cue.value is None and not cue.names_honour and cue.kind == "grade" for cue in anchors)):
         facts = award_facts(view, clause, hits)
-        if facts:
-            return facts
-    facts = count_facts(view, clause, hits)
-    # Most clauses count nothing: the comparison and task-quota vetoes are only asked when they
-    # would drop something (all three are pure, so the order does not change the result).
-    if facts and (_compares(view, clause) or _in_task_quota(view, clause)):
+    awarded = bool(facts)
+    if not awarded:
+        facts = count_facts(view, clause, hits)
+    # Most clauses state nothing: the vetoes are only asked when they would drop something
+    # (the extractors and the vetoes are pure, so the order does not change the result).
+    if not facts or view.has(view.cues.negative, *clause):
+        return []  # a rule for students ("每生每课至少发言一次") or a plan ("争取…")
+    if not awarded and (_compares(view, clause) or _in_task_quota(view, clause)):
         return []
     return facts
 
