@@ -10,6 +10,7 @@ same position) plus a dict from the matched word to what it means:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -47,7 +48,7 @@ class MetricCues:
 
     triggers: re.Pattern[str]
     trigger_of: dict[str, Cue]
-    pattern_cues: dict[str, Cue]  # named group of a split-word pattern → its cue
+    pattern_cues: dict[str, Cue]  # named group of a compact frequency or split-word pattern → its cue
     category_units: dict[str, frozenset[str]]
     award_units: frozenset[str]
     title_count_units: frozenset[str]
@@ -140,14 +141,13 @@ def metric_cues() -> MetricCues:
     """Return the compiled cue tables (cached: the YAML is read and compiled once)."""
     vocab = load_vocab("metrics.yaml")
     trigger_of = _trigger_table(vocab)
-    pattern_cues, pattern_source = _pattern_table(vocab)
+    triggers, pattern_cues = _trigger_pattern(vocab, trigger_of)
     level_of: dict[str, str | None] = dict(vocab["levels"])
     level_of.update({word: None for word in vocab["not_levels"]})
     awards, quantities = vocab["awards"], vocab["quantities"]
     approx_prefixes = set(quantities["approx_prefixes"]) - set(quantities["magnitude_only_prefixes"])
     return MetricCues(
-        triggers=_with_first_chars("|".join(filter(None, [pattern_source, alternation(trigger_of)])),
-                                   [*trigger_of, *_pattern_heads(vocab)]),
+        triggers=triggers,
         trigger_of=trigger_of,
         pattern_cues=pattern_cues,
         category_units={name: frozenset(spec["units"]) for name, spec in vocab["categories"].items()},
@@ -268,20 +268,6 @@ def _comparison(vocab: dict[str, Any]) -> re.Pattern[str]:
     return re.compile(rf"{lookbehind}{re.escape(marker)}(?!{after}).+?(?:{alternation(spec['intensifiers'])})")
 
 
-def _with_first_chars(source: str, words: list[str]) -> re.Pattern[str]:
-    """Compile `source` behind a lookahead on the possible first characters: the scanner then
-    skips most positions at C speed (about 3× faster on report text)."""
-    first = "".join(sorted({word[0] for word in words}))
-    return re.compile(f"(?=[{re.escape(first)}])(?:{source})")
-
-
-def _pattern_heads(vocab: dict[str, Any]) -> list[str]:
-    """The literal first character of each split-word pattern ("听[^…]课" → "听") and of the
-    compact frequencies ("隔周一研" → "隔")."""
-    compact = [word[0] for word in [*vocab["periods"], *vocab["compact_frequency"]["periods"]]]
-    return compact + [pattern[0] for spec in vocab["categories"].values() for pattern in spec.get("patterns") or []]
-
-
 def _weekday_run(vocab: dict[str, Any]) -> re.Pattern[str]:
     """"三、周五" or "二上午、周三下午" after 每周: the days (or half-days) named, confirmed by what
     follows (上午, 下午, 为 …)."""
@@ -318,13 +304,79 @@ def _trigger_table(vocab: dict[str, Any]) -> dict[str, Cue]:
     return table
 
 
-def _pattern_table(vocab: dict[str, Any]) -> tuple[dict[str, Cue], str]:
-    """Named-group alternation of the split-word patterns ("听师傅的课") and their cues."""
-    cues: dict[str, Cue] = {"compact": Cue("research_activity", compact=True)}
-    parts: list[str] = [f"(?P<compact>{_compact_frequency(vocab)})"]
+def _trigger_pattern(vocab: dict[str, Any], trigger_of: dict[str, Cue]) -> tuple[re.Pattern[str], dict[str, Cue]]:
+    """The trigger pattern (compact frequencies, split-word patterns, then the words) and the cue
+    of each of its named groups (a match outside every group is a word of `trigger_of`).
+
+    The alternatives are grouped under their literal first character: "一(?:(?P<g0>周…一研)|等奖)
+    |听(?:(?P<g3>…课)|(?P<g4>…)|评课|课)|…". A pattern that is a choice of literal characters
+    lets the regex engine skip to the next possible start at C speed (a lookahead on the first
+    characters still entered the matcher at every position: a third of the scan). At one position
+    only the alternatives spelled with its character can match, and they keep their order, so the
+    matches are exactly those of the plain "compact|patterns|words" alternation.
+    """
+    by_first: dict[str, list[str]] = {}
+    cues: dict[str, Cue] = {}
+
+    def add(first: str, rest: str, cue: Cue | None = None) -> None:
+        if cue is not None:  # a named group tells the cue of the match (see MetricCues.cue_of)
+            group = f"g{len(cues)}"
+            cues[group] = cue
+            rest = f"(?P<{group}>{rest})"
+        by_first.setdefault(first, []).append(rest)
+
+    compact = vocab["compact_frequency"]
+    periods = [*vocab["periods"], *compact["periods"]]
+    tail = (rf"(?:{alternation(compact['counts'])})(?:{alternation(compact['activities'])})"
+            rf"(?!{alternation(compact['not_followed_by'])})")
+    compact_cue = Cue("research_activity", compact=True)
+    for first in sorted({word[0] for word in periods}):
+        add(first, f"(?:{_rests(word for word in periods if word[0] == first)}){tail}", compact_cue)
     for name, spec in vocab["categories"].items():
         for pattern in spec.get("patterns") or []:
-            group = f"p{len(cues) - 1}"
-            cues[group] = Cue(name)
-            parts.append(f"(?P<{group}>{pattern})")
-    return cues, "|".join(parts)
+            add(*_split_first(pattern), Cue(name))
+    for first in sorted({word[0] for word in trigger_of}):
+        add(first, _rests(word for word in trigger_of if word[0] == first))
+    source = "|".join(re.escape(first) + ("(?:" + "|".join(rests) + ")" if rests != [""] else "")
+                      for first, rests in sorted(by_first.items()))
+    return re.compile(source), cues
+
+
+def _rests(words: Iterable[str]) -> str:
+    """The longest-first alternation of what follows the common first character of `words`
+    ("" when a word is that character alone and nothing longer starts with it)."""
+    rests = {word[1:] for word in words}
+    longer = rests - {""}
+    if not longer:
+        return ""
+    return f"(?:{alternation(longer)})?" if "" in rests else alternation(longer)
+
+
+def _split_first(pattern: str) -> tuple[str, str]:
+    """Split a split-word pattern ("听[^…]{1,8}?课") into its literal first character and the rest;
+    the pattern must start with a plain character and have no "|" outside brackets."""
+    first, rest = pattern[:1], pattern[1:]
+    if not first or re.escape(first) != first or rest[:1] in ("*", "+", "?", "{") or _top_level_bar(pattern):
+        raise ValueError(f"a trigger pattern must start with a literal character and have no top-level |: {pattern!r}")
+    return first, rest
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """True when `pattern` has a "|" outside every group and character class."""
+    depth, in_class, escaped = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
