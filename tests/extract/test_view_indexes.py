@@ -51,3 +51,36 @@ def test_stated_kinds_need_a_count_or_a_lesson_verb() -> None:
     assert not view.states_fact_of("research_activity", *view.clause_of(10))  # no count
     assert view.states_fact_of("open_lesson", *view.clause_of(18))  # 3节
     assert not view.states_fact_of("publication", *view.clause_of(18))
+
+
+def _old_clause_of(folded: str, breaks: list[int], position: int) -> tuple[int, int]:
+    """The clause around `position` as the view found it before clause spans were listed."""
+    index = sum(1 for b in breaks if b <= position)
+    start = breaks[index - 1] + 1 if index else 0
+    end = breaks[index] if index < len(breaks) else len(folded)
+    while start < end and folded[start].isspace():
+        start += 1
+    while end > start and folded[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def test_clause_spans_trim_blanks_around_every_clause() -> None:
+    text = _TEXT + "\n  一、 教研活动 ：  每周一次 ，\u3000共 3 次。 \n\n ，，"
+    view = ReportView(text)
+    assert len(view.clauses) == len(view.breaks) + 1
+    for position in range(len(view.folded) + 1):
+        assert view.clause_of(position) == _old_clause_of(view.folded, view.breaks, position)
+    assert view.folded[slice(*view.clause_of(text.rindex("每周")))] == "每周一次"
+    assert view.folded[slice(*view.clause_of(text.index("共 3")))] == "共 3 次"
+
+
+def test_previous_and_next_clause_stay_in_the_sentence() -> None:
+    view = ReportView("学校开展教研活动，每周一次，共计14次。\n市级公开课3节；区级2节")
+    first, second, third = (view.clause_of(view.folded.index(word)) for word in ("学校", "每周", "共计"))
+    assert view.previous_clause(second) == first and view.previous_clause(third) == second
+    assert view.previous_clause(first) is None
+    lesson, county = view.clause_of(view.folded.index("市级")), view.clause_of(view.folded.index("区级"))
+    assert view.previous_clause(lesson) is None  # a sentence ends before it
+    assert view.previous_clause(county) is None and view.previous_clause(county, across_sentences=True) == lesson
+    assert view.next_clause(first) == second and view.next_clause(third) is None

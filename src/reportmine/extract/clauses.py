@@ -73,6 +73,27 @@ def _clause_breaks(folded: str) -> list[int]:
         folded[index] == "." and 0 < index < last and folded[index - 1] in _DIGITS and folded[index + 1] in _DIGITS)]
 
 
+def _clause_spans(folded: str, breaks: list[int]) -> list[Span]:
+    """The span of the text before each break and after the last one, surrounding blanks trimmed.
+
+    All clauses at once: the extractors ask ~70,000 times per 600 reports for the clause around
+    an offset, and a list read after a bisection is cheaper than a lazily filled cache.
+    """
+    starts = [0, *(index + 1 for index in breaks)]
+    ends = [*breaks, len(folded)]
+    return [(start, end) if start == end or not (folded[start].isspace() or folded[end - 1].isspace())
+            else _trimmed(folded, start, end) for start, end in zip(starts, ends)]
+
+
+def _trimmed(folded: str, start: int, end: int) -> Span:
+    """[start, end) without the blanks at either end."""
+    while start < end and folded[start].isspace():
+        start += 1
+    while end > start and folded[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 class _WordIndex:
     """The matches of a word pattern over the whole folded text, answered per window by bisection.
 
@@ -102,7 +123,7 @@ class _WordIndex:
 
 @dataclass
 class ReportView:
-    """One report's text with its folded copy, clause breaks and quantities, searched by offset."""
+    """One report's text with its folded copy, clauses and quantities, searched by offset."""
 
     text: str
 
@@ -115,7 +136,7 @@ class ReportView:
         self._quantity_starts = [q.start for q in self.quantities]
         self._quantity_ends = [q.end for q in self.quantities]
         self.cues = metric_cues()
-        self._clauses: dict[int, Span] = {}  # clause number → span (asked ~5 times per clause)
+        self.clauses = _clause_spans(self.folded, self.breaks)  # clause number → span
         self._levels = _WordIndex(self.cues.levels, self.folded)
         # Results of pure helpers of the extractors, keyed by the helper's name and arguments
         # (a clause's frame is asked for up to four times per award).
@@ -123,21 +144,7 @@ class ReportView:
 
     def clause_of(self, position: int) -> Span:
         """Return (start, end) of the clause around `position`, surrounding blanks trimmed."""
-        index = bisect_right(self.breaks, position)
-        span = self._clauses.get(index)
-        if span is None:
-            span = self._clauses[index] = self._clause_span(index)
-        return span
-
-    def _clause_span(self, index: int) -> Span:
-        """The span of the text between break `index - 1` and break `index`, blanks trimmed."""
-        start = self.breaks[index - 1] + 1 if index else 0
-        end = self.breaks[index] if index < len(self.breaks) else len(self.folded)
-        while start < end and self.folded[start].isspace():
-            start += 1
-        while end > start and self.folded[end - 1].isspace():
-            end -= 1
-        return start, end
+        return self.clauses[bisect_right(self.breaks, position)]
 
     def previous_clause(self, clause: Span, *, across_sentences: bool = False) -> Span | None:
         """Return the clause before `clause` in the same sentence (or paragraph), else None."""
@@ -145,7 +152,7 @@ class ReportView:
         stops = "\n" if across_sentences else _SENTENCE_BREAKS
         if index < 0 or self.folded[self.breaks[index]] in stops:
             return None
-        return self.clause_of(self.breaks[index] - 1) if self.breaks[index] > 0 else None
+        return self.clauses[index] if self.breaks[index] > 0 else None  # the clause ended by that break
 
     def next_clause(self, clause: Span) -> Span | None:
         """Return the clause after `clause` in the same sentence (or ；-part), else None."""

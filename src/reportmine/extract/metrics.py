@@ -75,7 +75,7 @@ def _clauses_with_triggers(view: ReportView) -> list[tuple[Span, list[Hit]]]:
             continue
         index = bisect_right(breaks, position)
         clause_end = breaks[index] if index < len(breaks) else len(view.folded)
-        grouped.append((view.clause_of(position), [hit]))
+        grouped.append((view.clauses[index], [hit]))
     return grouped
 
 
