@@ -83,3 +83,21 @@ def test_workbook_is_byte_identical_across_runs(tmp_path: Path):
         workbook.write_workbook({"reports": frame}, tmp_path / f"{run}.xlsx")
         digests.add(hashlib.sha1((tmp_path / f"{run}.xlsx").read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+def test_joined_bytes_are_the_utf8_of_the_strings_in_order():
+    import pyarrow as pa
+
+    strings = pa.array(["<row>", "", "县级公开课", "A&amp;B", "</row>"] * 3)
+    assert workbook._joined_bytes(strings) == "".join(strings.to_pylist()).encode("utf-8")
+    assert workbook._joined_bytes(strings.slice(2, 3)) == "县级公开课A&amp;B</row>".encode("utf-8")
+    assert workbook._joined_bytes(pa.array([], pa.string())) == b""
+
+
+def test_sheet_xml_is_utf8_xml_with_a_row_per_record():
+    from xml.etree import ElementTree
+
+    xml = workbook.sheet_xml(pd.DataFrame({"学校": ["实验小学", "城堡<小学>"], "n": [1, 2]}))
+    rows = ElementTree.fromstring(xml).find("{*}sheetData")
+    assert [row.get("r") for row in rows] == ["1", "2", "3"]
+    assert "".join(rows[2].itertext()) == "城堡<小学>2"

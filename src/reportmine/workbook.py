@@ -49,11 +49,11 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], target: Path) -> None:
             _add(package, f"xl/worksheets/sheet{number}.xml", sheet_xml(frame))
 
 
-def sheet_xml(frame: pd.DataFrame) -> str:
-    """The worksheet XML of `frame`: a header row of column names, then one row per record."""
+def sheet_xml(frame: pd.DataFrame) -> bytes:
+    """The worksheet XML of `frame` (UTF-8): a header row of column names, then one row per record."""
     letters = [column_letter(index) for index in range(len(frame.columns))]
     header = "".join(_any_cell(f"{letter}1", str(name)) or "" for letter, name in zip(letters, frame.columns))
-    body = ""
+    body = b""
     if len(frame):
         row_numbers = pa.array(np.arange(2, len(frame) + 2).astype(str))
         cells = [_column_cells(frame[column], letter, row_numbers) for letter, column in zip(letters, frame.columns)]
@@ -61,14 +61,21 @@ def sheet_xml(frame: pd.DataFrame) -> str:
         rows = pc.binary_join_element_wise(
             '<row r="', row_numbers, '">', *cells, "</row>", "", null_handling="replace"
         )
-        body = "".join(rows.to_pylist())
+        body = _joined_bytes(rows)
     return (
         f'{_XML_HEADER}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
         '<sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         "</sheetView></sheetViews>"
-        f'<sheetData><row r="1">{header}</row>{body}</sheetData></worksheet>'
-    )
+        f'<sheetData><row r="1">{header}</row>'
+    ).encode("utf-8") + body + b"</sheetData></worksheet>"
+
+
+def _joined_bytes(strings: pa.Array) -> bytes:
+    """The UTF-8 bytes of all `strings` one after the other, joined by Arrow: a Python string
+    per row, their join and its encoding took a sixth of the workbook's time."""
+    as_one_list = pa.ListArray.from_arrays(pa.array([0, len(strings)], pa.int32()), strings.cast(pa.binary()))
+    return pc.binary_join(as_one_list, b"")[0].as_py()
 
 
 def column_letter(index: int) -> str:
@@ -97,7 +104,8 @@ def _column_cells(values: pd.Series, letter: str, row_numbers: pa.Array) -> pa.A
 
 
 def _cells(letter: str, row_numbers: pa.Array, opening: str, content: pa.Array, closing: str) -> pa.Array:
-    return pc.binary_join_element_wise('<c r="', letter, row_numbers, '"', opening, content, closing, "")
+    # The constant pieces joined beforehand: Arrow's join costs per piece and row.
+    return pc.binary_join_element_wise(f'<c r="{letter}', row_numbers, f'"{opening}', content, closing, "")
 
 
 def _number_text(values: pd.Series) -> pa.Array:
@@ -138,10 +146,10 @@ def _any_cell(ref: str, value: object) -> str | None:
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _add(package: zipfile.ZipFile, name: str, text: str) -> None:
+def _add(package: zipfile.ZipFile, name: str, content: str | bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
-    package.writestr(info, text.encode("utf-8"), compresslevel=1)
+    package.writestr(info, content.encode("utf-8") if isinstance(content, str) else content, compresslevel=1)
 
 
 def _content_types(n_sheets: int) -> str:
