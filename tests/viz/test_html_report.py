@@ -231,3 +231,37 @@ def test_page_says_when_only_some_schools_have_a_word_cloud(analysis, pictures, 
     fewer = [path for path in clouds if path not in schools[1:]]
     page = write_html_report(analysis, tmp_path / "some.html", wordclouds=fewer, embed_font=False)
     assert f"学校词云只画了报告最多的 1 所学校（共 {n_schools} 所）" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", ["", "abc", "学校<a href='#x'>公开课</a>\n", "a\ud800b😀\x00", "A" * 1000 + "县"])
+def test_page_characters_are_the_set_of_the_page(page):
+    assert html_report.page_characters(page) == set(page)
+
+
+def test_template_lookups_read_dict_keys_and_fall_back_to_attributes():
+    template = html_report._environment().from_string("{{ row.n }}|{{ row.text }}|{{ loop_like.index }}|{{ word.upper() }}")
+
+    class LoopLike:
+        index = 3
+
+    assert template.render(row={"n": 1, "text": "<b>"}, loop_like=LoopLike(), word="ab") == "1|&lt;b&gt;|3|AB"
+    with pytest.raises(Exception, match="missing"):  # StrictUndefined: a missing key still fails loudly
+        html_report._environment().from_string("{{ row.missing }}").render(row={})
+
+
+def test_evidence_reads_only_its_columns_and_each_text_once(analysis):
+    calls: list[str] = []
+
+    class CountingTexts(dict):
+        def get(self, key, default=None):
+            calls.append(key)
+            return super().get(key, default)
+
+    metrics = analysis.metrics
+    texts = CountingTexts(html_report._report_texts(analysis, analysis.reports))
+    labels = html_report._report_labels(analysis.reports)
+    evidence = html_report._evidence(metrics, texts, labels)
+    assert len(calls) == len(set(calls)) == metrics["report_id"].astype(str).nunique()
+    expected = html_report._evidence(metrics, dict(texts), labels)
+    assert evidence == expected and evidence["rows"]
+    assert evidence["rows"][0]["context"] is not None
