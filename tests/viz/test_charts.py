@@ -164,3 +164,22 @@ def test_worker_processes_draw_the_same_bytes(analysis, charts, tmp_path):
     in_process = write_charts(analysis, tmp_path / "one", workers=1, formats=("png", "svg"))
     assert [path.name for path in in_workers] == [path.name for path in paths]
     assert [path.read_bytes() for path in in_workers] == [path.read_bytes() for path in in_process]
+
+
+def test_with_school_year_labels_each_row_from_the_first_report_row():
+    import numpy as np
+    import pandas as pd
+
+    from reportmine.viz.charts import UNKNOWN, _with_school_year
+
+    reports = pd.DataFrame({"report_id": ["a", "b", "a", "c"], "school": ["一中", None, "二中", "三中"],
+                            "year": [2020, 2021, 2019, np.nan]})
+    frame = pd.DataFrame({"report_id": ["a", "c", "b", "zzz", None, "a"], "school": ["stale"] * 6})
+    labelled = _with_school_year(frame, reports)
+    assert labelled["school"].tolist() == ["一中", "三中", UNKNOWN, UNKNOWN, UNKNOWN, "一中"]
+    assert labelled["year"].tolist() == ["2020", UNKNOWN, "2021", UNKNOWN, UNKNOWN, "2020"]
+    categorical = _with_school_year(frame.assign(report_id=frame["report_id"].astype("category")), reports)
+    assert categorical["school"].tolist() == labelled["school"].tolist()
+    # Without report ids (or reports) every row is unknown.
+    assert set(_with_school_year(frame, reports.iloc[:0])["school"]) == {UNKNOWN}
+    assert set(_with_school_year(frame, reports.drop(columns=["school"]))["school"]) == {UNKNOWN}
