@@ -101,3 +101,19 @@ def test_sheet_xml_is_utf8_xml_with_a_row_per_record():
     rows = ElementTree.fromstring(xml).find("{*}sheetData")
     assert [row.get("r") for row in rows] == ["1", "2", "3"]
     assert "".join(rows[2].itertext()) == "城堡<小学>2"
+
+
+@pytest.mark.parametrize("dtype", ["category", "str", "string"])
+def test_text_columns_give_the_xml_of_their_python_strings(dtype):
+    cells = ["县级<公开课>", None, "A&B", "=1+1", "县级<公开课>", "bad\x01char", "x" * (workbook.CELL_LIMIT + 5)]
+    as_objects = pd.DataFrame({"t": pd.Series(cells, dtype=object)})
+    typed = pd.DataFrame({"t": pd.Series(cells, dtype=dtype)})
+    assert workbook.sheet_xml(typed) == workbook.sheet_xml(as_objects)
+
+
+def test_categorical_with_unused_or_numeric_categories_is_written_cell_by_cell():
+    unused_number = pd.Series(pd.Categorical(["a", None, "b"], categories=[1, "a", "b"]))
+    numbers = pd.Series(pd.Categorical([3, None, 5]))
+    for column in (unused_number, numbers):
+        assert workbook.sheet_xml(pd.DataFrame({"t": column})) == workbook.sheet_xml(pd.DataFrame({"t": column.astype(object)}))
+    assert workbook.sheet_xml(pd.DataFrame({"t": pd.Categorical([None, None], categories=[])})).count("<c ".encode()) == 1

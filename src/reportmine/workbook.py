@@ -95,12 +95,34 @@ def _column_cells(values: pd.Series, letter: str, row_numbers: pa.Array) -> pa.A
         return _cells(letter, row_numbers, ' t="b"><v>', pc.if_else(flags, "1", "0"), "</v></c>")
     if pd.api.types.is_numeric_dtype(values.dtype):
         return _cells(letter, row_numbers, "><v>", _number_text(values), "</v></c>")
-    objects = values.astype(object)
-    if pd.api.types.infer_dtype(objects, skipna=True) in ("string", "empty"):
-        text = _cell_text(pa.array(objects, type=pa.string(), from_pandas=True))
+    text = _text_cells(values)
+    if text is not None:
         return _cells(letter, row_numbers, ' t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>")
     # Mixed values (an object column of numbers and text): cell by cell.
-    return _mixed_cells(objects, letter, row_numbers)
+    return _mixed_cells(values.astype(object), letter, row_numbers)
+
+
+def _text_cells(values: pd.Series) -> pa.Array | None:
+    """The cell text (:func:`_cell_text`) of a column of text, null where missing; None when the
+    column holds values other than text.
+
+    Text columns go to Arrow without a Python string per cell: a string dtype is Arrow already,
+    and a categorical of text is made fit once per category, then taken by its codes.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=True) not in ("string", "empty"):
+            return None
+        texts = _cell_text(pa.array(categories.astype(object), type=pa.string(), from_pandas=True))
+        codes = values.cat.codes.to_numpy()
+        return texts.take(pa.array(codes, mask=codes < 0))  # code -1 (missing) takes null
+    if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        return _cell_text(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    objects = values.astype(object)
+    if pd.api.types.infer_dtype(objects, skipna=True) not in ("string", "empty"):
+        return None
+    return _cell_text(pa.array(objects, type=pa.string(), from_pandas=True))
 
 
 def _cells(letter: str, row_numbers: pa.Array, opening: str, content: pa.Array, closing: str) -> pa.Array:
