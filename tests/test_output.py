@@ -239,3 +239,11 @@ def test_a_failing_workbook_fails_the_write(seed_analysis, tmp_path: Path, monke
     with pytest.raises(OSError, match="disk full"):
         seed_analysis.write(tmp_path, pictures=False, html=False)
     assert (tmp_path / "reports.csv").is_file() and not (tmp_path / "reportmine.xlsx").exists()
+
+
+def test_text_categories_are_tested_at_once_and_kept_when_none_is_formula_like():
+    harmless = pd.Series(pd.Categorical(["一中", "二中", None, "一中"]))
+    assert output.neutralize_frame(pd.DataFrame({"school": harmless}))["school"].astype(object).tolist()[:2] == ["一中", "二中"]
+    for prefix in output._FORMULA_PREFIXES:  # each prefix is caught by the vectorised test too
+        risky = pd.Series(pd.Categorical(["一中", f"{prefix}x", None]))
+        assert output.neutralize_frame(pd.DataFrame({"s": risky}))["s"].astype(object).tolist()[:2] == ["一中", f"'{prefix}x"]

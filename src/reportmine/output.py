@@ -62,7 +62,12 @@ def _neutralize_series(values: pd.Series) -> pd.Series:
     # A categorical is neutralised through its few categories, a string column with one
     # vectorised prefix test; only object columns (mixed values) go cell by cell.
     if isinstance(values.dtype, pd.CategoricalDtype):
-        safe_categories = [neutralize_cell(category) for category in values.cat.categories]
+        categories = values.cat.categories
+        if pd.api.types.is_string_dtype(categories.dtype) and categories.dtype != object:
+            # Text categories (thousands: report ids, keywords) tested at once; most need nothing.
+            if not categories.str.startswith(_FORMULA_PREFIXES).any():
+                return values
+        safe_categories = [neutralize_cell(category) for category in categories]
         if len(set(safe_categories)) == len(safe_categories):
             return values.cat.rename_categories(safe_categories)
         values = values.astype(object)  # "=x" and "'=x" both present: fall back to cells

@@ -55,7 +55,7 @@ def sheet_xml(frame: pd.DataFrame) -> bytes:
     header = "".join(_any_cell(f"{letter}1", str(name)) or "" for letter, name in zip(letters, frame.columns))
     body = b""
     if len(frame):
-        row_numbers = pa.array(np.arange(2, len(frame) + 2).astype(str))
+        row_numbers = pc.cast(pa.array(np.arange(2, len(frame) + 2)), pa.string())
         cells = [_column_cells(frame[column], letter, row_numbers) for letter, column in zip(letters, frame.columns)]
         # A missing value is a null cell string: the row join writes nothing for it (a blank cell).
         rows = pc.binary_join_element_wise(
