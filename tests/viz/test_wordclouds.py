@@ -123,3 +123,23 @@ def test_colours_are_wordclouds_own_viridis_draws():
     theirs, ours = Random(0), Random(0)
     expected = [colormap_color_func("viridis")("词", 10, (0, 0), None, random_state=theirs) for _ in range(2000)]
     assert [_viridis_color("词", 10, (0, 0), None, random_state=ours) for _ in range(2000)] == expected
+
+
+
+def test_frequencies_merge_words_that_differ_in_edge_whitespace_only():
+    font = find_cjk_font()
+    merged = _frequencies([[" 教研", "教研\u3000", "教研", "学校", "学\u00a0校"], ["教研\n"]], font, 2)
+    assert merged == {"教研": 4, "学\u00a0校": 1, "学校": 1}
+    # Tokens holding NUL (the separator of the whitespace test) or no edge whitespace at all.
+    for tokens in (["教\x00 研", "教研", "教\x00研"], ["教研", "学校"], ["教研\x00", "\x00 教研"]):
+        expected = Counter(token.strip() for token in tokens)
+        assert Counter(_frequencies([tokens], font, 2)) == {
+            word: n for word, n in expected.items() if not missing_glyphs(font, word)}
+
+
+def test_frequencies_limit_keeps_the_first_words_of_the_full_ranking():
+    font = find_cjk_font()
+    tokens = [["学校"] * 5 + ["教师"] * 5 + ["课堂"] * 3 + ["反思"] * 3 + ["作业"] * 2 + ["听课"]]
+    full = _frequencies(tokens, font, 2)
+    for limit in (0, 1, 3, 4, 6, 10):
+        assert _frequencies(tokens, font, 2, limit=limit) == dict(list(full.items())[:limit])

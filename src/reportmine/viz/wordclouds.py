@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import itertools
 import logging
 import random
@@ -33,6 +34,8 @@ GROUPINGS: tuple[str, ...] = ("corpus", "year", "school")  # output order: few b
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
 # A token worth drawing holds at least one letter, digit or CJK character (not only punctuation).
 _WORDLIKE = re.compile(r"\w")
+# Whitespace at the start or end of a token, in tokens joined by NUL (which is not whitespace).
+_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
 
 # Per group, word frequencies are counted on at most this many reports spread evenly over it:
 # the 80 most frequent words of a few hundred reports are the group's, and reading every
@@ -89,10 +92,9 @@ def write_wordclouds(
             continue
         for group, report_ids in _largest_groups(_groups(analysis.reports, grouping, tokens), max_groups, grouping):
             counted = report_ids[:: max(1, -(-len(report_ids) // MAX_REPORTS_COUNTED))]
-            frequencies = _frequencies((tokens.get(rid, []) for rid in counted), font, min_chars)
             # WordCloud draws the max_words most frequent words and nothing else: the rest
-            # would only be pickled to a worker and sorted there for nothing.
-            frequencies = dict(itertools.islice(frequencies.items(), max_words))
+            # would only be sorted here, and pickled to a worker and sorted there, for nothing.
+            frequencies = _frequencies((tokens.get(rid, []) for rid in counted), font, min_chars, limit=max_words)
             if not frequencies:
                 log.info("word cloud %s=%s skipped: no tokens", grouping, group)
                 continue
@@ -223,13 +225,19 @@ def _groups(reports: Any, grouping: str, tokens: Mapping[str, list[str]]) -> lis
     return sorted(members.items())
 
 
-def _frequencies(token_lists: Iterable[list[str]], font: Path, min_chars: int) -> dict[str, int]:
+def _frequencies(token_lists: Iterable[list[str]], font: Path, min_chars: int, *,
+                 limit: int | None = None) -> dict[str, int]:
+    """Drawable words by count (desc), then word; only the first `limit` when given."""
     raw: Counter[str] = Counter()
     for token_list in token_lists:
         raw.update(token_list)  # a list goes through Counter's C loop
-    counts: Counter[str] = Counter()
-    for word, n in raw.items():  # " 教研" and "教研" are one word
-        counts[word.strip()] += n
+    counts = raw
+    # " 教研" and "教研" are one word. Tokens rarely carry whitespace: one regex search over
+    # them all decides whether any must be merged, instead of a Python loop over every word.
+    if _EDGE_SPACE.search("\x00".join(raw)):
+        counts = Counter()
+        for word, n in raw.items():
+            counts[word.strip()] += n
     # Words with a character the font lacks would be drawn as boxes: leave them out.
     undrawable = missing_glyphs(font, "".join(counts))
     drawable = {
@@ -237,7 +245,9 @@ def _frequencies(token_lists: Iterable[list[str]], font: Path, min_chars: int) -
         if len(word) >= min_chars and _WORDLIKE.search(word) and undrawable.isdisjoint(word)
     }
     # Ties broken by the word itself, so report order never changes the picture.
-    return dict(sorted(drawable.items(), key=lambda item: (-item[1], item[0])))
+    key = lambda item: (-item[1], item[0])  # noqa: E731
+    ranked = sorted(drawable.items(), key=key) if limit is None else heapq.nsmallest(limit, drawable.items(), key=key)
+    return dict(ranked)
 
 
 def _file_name(grouping: str, group: str, used_names: set[str]) -> str:
