@@ -265,3 +265,19 @@ def test_evidence_reads_only_its_columns_and_each_text_once(analysis):
     expected = html_report._evidence(metrics, dict(texts), labels)
     assert evidence == expected and evidence["rows"]
     assert evidence["rows"][0]["context"] is not None
+
+
+def test_overview_and_labels_read_each_distinct_value_once_with_the_same_labels():
+    import numpy as np
+    import pandas as pd
+
+    reports = pd.DataFrame({
+        "report_id": ["a", "b", "c", "d"],
+        "title": ["教研总结", None, np.nan, "教研总结"],
+        "school": ["一中", None, " (unknown) ", "一中"],
+        "year": pd.array([2020, None, 2021, 2020], dtype="Int64"),
+    })
+    overview = html_report._overview(reports, pd.DataFrame())
+    assert overview["schools"] == 1 and overview["years"] == ["2020", "2021"]
+    assert html_report._report_labels(reports) == {
+        "a": "教研总结（一中，2020）", "b": "b（(未知)，(未知)）", "c": "c（(未知)，2021）", "d": "教研总结（一中，2020）"}

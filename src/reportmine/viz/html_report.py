@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reportmine.errors import ReportmineError
-from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, _labels, group_label
+from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, _labels, group_label  # noqa: F401 (group_label: re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ def _report_labels(reports: pd.DataFrame) -> dict[str, str]:
     if "report_id" not in reports.columns:
         return {}
     ids = [str(rid) for rid in reports["report_id"]]
-    titles = [cell_text(title) for title in reports["title"]] if "title" in reports.columns else [""] * len(ids)
+    titles = _column_texts(reports["title"]) if "title" in reports.columns else [""] * len(ids)
     schools, years = (_labels(reports[column]) if column in reports.columns else [UNKNOWN] * len(ids)
                       for column in ("school", "year"))
     return {rid: f"{title or rid}（{school}，{year}）" for rid, title, school, year in zip(ids, titles, schools, years)}
@@ -279,7 +279,7 @@ def _overview(reports: pd.DataFrame, errors: pd.DataFrame) -> dict[str, Any]:
     def known(column: str) -> list[str]:
         if column not in reports.columns:
             return []
-        return sorted({label for label in reports[column].map(group_label) if label != UNKNOWN})
+        return sorted(set(_labels(reports[column])) - {UNKNOWN})  # labelled once per distinct value
 
     if "n_chars" in reports.columns and reports["n_chars"].notna().any():
         chars = int(pd.to_numeric(reports["n_chars"], errors="coerce").fillna(0).sum())
@@ -323,7 +323,7 @@ def _images(paths: Iterable[Path], *, caption: Any) -> list[dict[str, str]]:
 def _wordcloud_schools(reports: pd.DataFrame, wordclouds: Sequence[Path]) -> dict[str, int]:
     """How many schools have a word cloud, of how many (write_wordclouds draws the largest only)."""
     shown = sum(1 for path in wordclouds if Path(path).stem.startswith("school_"))
-    total = len(set(reports["school"].map(group_label))) if "school" in reports.columns and len(reports) else 0
+    total = len(set(_labels(reports["school"]))) if "school" in reports.columns and len(reports) else 0
     return {"shown": shown, "total": total}
 
 
