@@ -125,7 +125,6 @@ def test_colours_are_wordclouds_own_viridis_draws():
     assert [_viridis_color("词", 10, (0, 0), None, random_state=ours) for _ in range(2000)] == expected
 
 
-
 def test_frequencies_merge_words_that_differ_in_edge_whitespace_only():
     font = find_cjk_font()
     merged = _frequencies([[" 教研", "教研\u3000", "教研", "学校", "学\u00a0校"], ["教研\n"]], font, 2)
