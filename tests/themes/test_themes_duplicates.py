@@ -229,3 +229,38 @@ def test_closest_partners_kept_slice_by_slice_equal_the_best_of_all_pairs(slice_
         offers = [(-int(e), int(y if x == row else x)) for x, y, e in zip(a, b, equal) if row in (x, y)]
         best |= {(min(row, partner), max(row, partner)) for _, partner in sorted(offers)[:max_partners]}
     assert [tuple(divmod(int(code), n_rows)) for code in closest.pairs()] == sorted(best)
+
+
+def test_clean_codes_equal_the_regex_cleaning(seed_reports: pd.DataFrame) -> None:
+    # The lookup tables fold and sieve each character as fold() and the regex do: same code points
+    # on real reports, on traditional and full-width text, on text beyond the BMP and on BMP
+    # characters (private use) whose fold lies beyond it.
+    import numpy as np
+
+    from reportmine.themes.duplicates import _clean_codes
+
+    texts = list(seed_reports["text"]) + ["學校ＡＢＣ１２３，　教研！_x", "𠀀汉字𝔸 end", "", "，。", "\ue056\ue619郡材い厩2019" * 9]
+    for text in texts:
+        expected = np.frombuffer(clean_for_shingles(text).encode("utf-32-le"), dtype=np.uint32)
+        assert np.array_equal(_clean_codes(text), expected)
+
+
+def test_frequent_values_equal_a_full_count() -> None:
+    import numpy as np
+
+    from reportmine.themes.duplicates import _FREQUENCY_BUCKETS, _frequent_values
+
+    rng = np.random.default_rng(5)
+    common = rng.integers(0, 1 << 32, 30, dtype=np.uint32)
+    # Values sharing a common value's bucket but rarer: the exact count must drop them.
+    neighbours = common + np.uint32(_FREQUENCY_BUCKETS)
+    values = np.concatenate([
+        rng.integers(0, 1 << 32, 200_000, dtype=np.uint32),
+        np.repeat(common, rng.integers(5, 60, len(common))),
+        np.repeat(neighbours, 9),
+    ])
+    rng.shuffle(values)
+    distinct, counts = np.unique(values, return_counts=True)
+    for more_than in (0, 8, 9, 20, 1000):
+        assert np.array_equal(_frequent_values(values, more_than), distinct[counts > more_than])
+    assert len(_frequent_values(values[:0], 3)) == 0
