@@ -129,3 +129,54 @@ def test_chunked_scoring_gives_the_table_of_one_chunk(seed_token_docs, monkeypat
     whole = keywords(seed_token_docs.assign(all="全部"), by=("report_id", "school", "all"), top_n=10)
     monkeypatch.setattr(keywords_module, "_CHUNK_NONZEROS", 50)  # a chunk per group
     assert keywords(seed_token_docs.assign(all="全部"), by=("report_id", "school", "all"), top_n=10).equals(whole)
+
+
+def _bundled_cells(bundled_token_docs: pd.DataFrame, by: str) -> tuple:
+    """(counts, group index, group totals, term totals, total) of the bundled corpus by `by`."""
+    from reportmine.themes.doc_term import count_terms
+    from reportmine.themes.keywords import _group_codes, _group_counts
+
+    codes, groups = _group_codes(bundled_token_docs[by])
+    counts = _group_counts(count_terms(bundled_token_docs["tokens"]).counts, codes, len(groups))
+    block = counts.tocoo()
+    group_total = np.asarray(counts.sum(axis=1)).ravel().astype(float)
+    term_total = np.asarray(counts.sum(axis=0)).ravel().astype(float)
+    return block.data.astype(float), block.row, group_total[block.row], term_total[block.col], float(counts.sum())
+
+
+@pytest.mark.parametrize("by", ["report_id", "school", "year"])
+def test_keyness_cell_by_cell_equals_the_stacked_computation(bundled_token_docs: pd.DataFrame, by: str) -> None:
+    # The (4, n) stacked formulas _keyness replaced: the values must be the same to the bit.
+    from reportmine.themes.keywords import _keyness
+
+    a, _, group_total, term_total, total = _bundled_cells(bundled_token_docs, by)
+    b, c = term_total - a, group_total - a
+    d = total - a - b - c
+    observed = np.stack([a, b, c, d])
+    expected = np.stack([a + b, a + b, c + d, c + d]) * np.stack([a + c, b + d, a + c, b + d]) / total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = 2 * np.where(observed > 0, observed * np.log(observed / expected), 0.0).sum(axis=0)
+        williams = 1 + (total * (1 / (a + b) + 1 / (c + d)) - 1) * (total * (1 / (a + c) + 1 / (b + d)) - 1) / (6 * total)
+        g2 = np.where(np.isfinite(williams) & (williams > 0), g2 / williams, g2)
+        chi2 = np.maximum(np.abs(a * d - b * c) - total / 2, 0) ** 2 * total / ((a + b) * (c + d) * (a + c) * (b + d))
+    sign = np.sign(np.round(a - expected[0], 9))
+    signed_g2, signed_chi2 = _keyness(a, group_total, term_total, total)
+    assert signed_g2.tobytes() == (sign * np.nan_to_num(g2)).tobytes()
+    assert signed_chi2.tobytes() == (sign * np.nan_to_num(chi2)).tobytes()
+
+
+@pytest.mark.parametrize("top_n", [1, 5, 20, 400])
+@pytest.mark.parametrize("by", ["report_id", "school", "year"])
+def test_top_by_keyness_equals_the_cut_over_all_entries(bundled_token_docs: pd.DataFrame, by: str, top_n: int) -> None:
+    # Each group's top_n-th keyness found among the contenders is the one found among all entries.
+    from reportmine.themes.keywords import _keyness, _top_by_keyness
+
+    a, group_index, group_total, term_total, total = _bundled_cells(bundled_token_docs, by)
+    g2, _ = _keyness(a, group_total, term_total, total)
+    cut = np.full(group_index.max() + 1, -np.inf)
+    for group in np.unique(group_index):
+        values = np.sort(g2[group_index == group])[::-1]
+        if len(values) >= top_n:
+            cut[group] = values[top_n - 1]
+    expected = np.flatnonzero(g2 >= cut[group_index])
+    assert np.array_equal(_top_by_keyness(g2, group_index, top_n), expected)

@@ -62,23 +62,30 @@ def _group_counts(doc_term: sparse.csr_matrix, codes: np.ndarray, n_groups: int)
 
 
 def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, total: float) -> tuple:
-    """Signed G² (Williams) and signed χ² (Yates) of the 2×2 tables [[a, b], [c, d]]."""
+    """Signed G² (Williams) and signed χ² (Yates) of the 2×2 tables [[a, b], [c, d]] (float arrays).
+
+    The four cells are worked one at a time rather than stacked into (4, n) arrays: the same
+    operations in the same order (G² adds the cells' terms a, b, c, d in turn, as a sum over the
+    stacked axis does), without the stacks' copies.
+    """
     b = term_total - a  # the term in the rest of the corpus
     c = group_total - a  # other terms in the group
     d = total - a - b - c
-    observed = np.stack([a, b, c, d]).astype(float)
-    row = np.stack([a + b, a + b, c + d, c + d]).astype(float)
-    col = np.stack([a + c, b + d, a + c, b + d]).astype(float)
-    expected = row * col / total
+    term_in, term_out, group_in, group_out = a + b, c + d, a + c, b + d  # the table's margins
+    g2: np.ndarray | None = None
+    expected_a = term_in * group_in / total
+    for observed, row, col in ((a, term_in, group_in), (b, term_in, group_out), (c, term_out, group_in), (d, term_out, group_out)):
+        expected = expected_a if observed is a else row * col / total
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cell = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+        g2 = cell if g2 is None else np.add(g2, cell, out=g2)
+    g2 = 2 * g2
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
-    g2 = 2 * terms.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        williams = 1 + (total * (1 / (a + b) + 1 / (c + d)) - 1) * (total * (1 / (a + c) + 1 / (b + d)) - 1) / (6 * total)
+        williams = 1 + (total * (1 / term_in + 1 / term_out) - 1) * (total * (1 / group_in + 1 / group_out) - 1) / (6 * total)
         g2 = np.where(np.isfinite(williams) & (williams > 0), g2 / williams, g2)
         yates = np.maximum(np.abs(a * d - b * c) - total / 2, 0) ** 2 * total
-        chi2 = yates / ((a + b) * (c + d) * (a + c) * (b + d))
-    sign = np.sign(np.round(a - expected[0], 9))  # 0 when the group is the whole corpus
+        chi2 = yates / (term_in * term_out * group_in * group_out)
+    sign = np.sign(np.round(a - expected_a, 9))  # 0 when the group is the whole corpus
     return sign * np.nan_to_num(g2), sign * np.nan_to_num(chi2)
 
 
@@ -138,13 +145,34 @@ def _row_chunks(indptr: np.ndarray) -> list[slice]:
 
 def _top_by_keyness(g2: np.ndarray, group_index: np.ndarray, top_n: int) -> np.ndarray:
     """Indices of entries whose keyness is at least their group's top_n-th (ties all kept)."""
-    order = np.lexsort((-g2, group_index))
-    sorted_groups = group_index[order]
+    n_groups = int(group_index.max()) + 1 if len(group_index) else 0
+    # The cut is found among the entries that can hold it (see _cut_contenders): sorting all of
+    # a chunk's entries by group and keyness was most of the stage.
+    contenders = _cut_contenders(g2, group_index, n_groups, top_n)
+    contender_g2, contender_groups = g2[contenders], group_index[contenders]
+    order = np.lexsort((-contender_g2, contender_groups))
+    sorted_groups = contender_groups[order]
     rank = np.arange(len(order)) - np.searchsorted(sorted_groups, sorted_groups, side="left")
-    cut = np.full(int(group_index.max()) + 1 if len(group_index) else 0, -np.inf)
+    cut = np.full(n_groups, -np.inf)
     at_cut = rank == top_n - 1
-    cut[sorted_groups[at_cut]] = g2[order[at_cut]]
+    cut[sorted_groups[at_cut]] = contender_g2[order[at_cut]]
     return np.flatnonzero(g2 >= cut[group_index])
+
+
+def _cut_contenders(g2: np.ndarray, group_index: np.ndarray, n_groups: int, top_n: int) -> np.ndarray:
+    """Indices of the entries among which each group's top_n-th keyness lies.
+
+    Keyness is heavy-tailed: a group's top terms lie far above its mean. Where at least top_n
+    entries of a group reach its mean plus one standard deviation, its top_n-th does too and only
+    those entries are needed; other groups keep all their entries.
+    """
+    sizes = np.bincount(group_index, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = np.bincount(group_index, weights=g2, minlength=n_groups) / sizes
+        spread = np.sqrt(np.maximum(np.bincount(group_index, weights=g2 * g2, minlength=n_groups) / sizes - mean**2, 0))
+        high = g2 >= (mean + spread)[group_index]  # NaN bars (overflow) keep no entry: the group keeps all
+    enough = np.bincount(group_index[high], minlength=n_groups) >= top_n
+    return np.flatnonzero(high | ~enough[group_index])
 
 
 def keywords(
