@@ -119,3 +119,24 @@ def test_relabel_zh() -> None:
 def test_deterministic_whatever_the_input_order() -> None:
     shuffled = REPORTS.sample(frac=1, random_state=3)
     assert compare_metrics(shuffled, METRICS.sample(frac=1, random_state=2)).equals(compare_metrics(REPORTS, METRICS))
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series([2020, None, 2021, 2020], dtype="Int64"),
+    pd.Series([2020.0, np.nan, 2020.5, -0.0, 2020.0]),
+    pd.Series(["永安小学", None, " ", "桥头小学 ", "永安小学"], dtype="str"),
+    pd.Series(["永安小学", None, "永安小学"], dtype="category"),
+    pd.Series([1, 1.0, True, None, np.nan, " x "], dtype=object),
+])
+def test_labels_of_distinct_values_equal_labels_value_by_value(values: pd.Series) -> None:
+    from reportmine.compare import _label, _labels
+
+    assert _labels(values) == [_label(value) for value in values]
+
+
+def test_sort_key_puts_unknown_then_all_last() -> None:
+    from reportmine.compare import _sort_key
+
+    column = pd.Series(["永安小学", ALL, UNKNOWN, "2020", ALL])
+    expected = column.map(lambda value: 2 if value == ALL else 1 if value == UNKNOWN else 0).astype(str) + "\x00" + column
+    assert _sort_key(column).tolist() == expected.tolist()
