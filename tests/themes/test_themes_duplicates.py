@@ -264,3 +264,17 @@ def test_frequent_values_equal_a_full_count() -> None:
     for more_than in (0, 8, 9, 20, 1000):
         assert np.array_equal(_frequent_values(values, more_than), distinct[counts > more_than])
     assert len(_frequent_values(values[:0], 3)) == 0
+
+
+def test_intersection_by_merge_equals_binary_search_membership(seed_reports: pd.DataFrame) -> None:
+    import numpy as np
+
+    from reportmine.themes.duplicates import _ShingleCache, _intersection, _members
+
+    texts = list(seed_reports["text"]) + [seed_reports["text"][0].replace("，", "。")[:2000], "", "短"]
+    cache = _ShingleCache(texts, 5)
+    for first, second in itertools.product(range(len(texts)), repeat=2):
+        a, b = cache.distinct(first), cache.distinct(second)
+        shared = _intersection(a, b)
+        assert shared.dtype == a.dtype
+        assert np.array_equal(shared, a[_members(a, b)])
