@@ -168,7 +168,7 @@ def test_keyness_cell_by_cell_equals_the_stacked_computation(bundled_token_docs:
 @pytest.mark.parametrize("top_n", [1, 5, 20, 400])
 @pytest.mark.parametrize("by", ["report_id", "school", "year"])
 def test_top_by_keyness_equals_the_cut_over_all_entries(bundled_token_docs: pd.DataFrame, by: str, top_n: int) -> None:
-    # Each group's top_n-th keyness found among the contenders is the one found among all entries.
+    # Each group's top_n-th keyness (found by partitioning) is the one found by sorting the group.
     from reportmine.themes.keywords import _keyness, _top_by_keyness
 
     a, group_index, group_total, term_total, total = _bundled_cells(bundled_token_docs, by)
@@ -180,3 +180,17 @@ def test_top_by_keyness_equals_the_cut_over_all_entries(bundled_token_docs: pd.D
             cut[group] = values[top_n - 1]
     expected = np.flatnonzero(g2 >= cut[group_index])
     assert np.array_equal(_top_by_keyness(g2, group_index, top_n), expected)
+
+
+@pytest.mark.parametrize("k", [1, 3, 20])
+def test_kth_largest_per_group_equals_sorting_each_group(k: int) -> None:
+    # Groups of every size (none, fewer than k, around powers of two), in shuffled order, with ties.
+    from reportmine.themes.keywords import _kth_largest
+
+    rng = np.random.default_rng(7)
+    sizes = np.array([0, 1, 2, 3, 7, 8, 9, 19, 20, 21, 31, 32, 33, 64, 65, 300])
+    group_index = np.repeat(np.arange(len(sizes)), sizes)
+    rng.shuffle(group_index)
+    values = rng.integers(-5, 6, len(group_index)).astype(float) * 1.5
+    expected = [np.sort(values[group_index == g])[::-1][k - 1] if size >= k else -np.inf for g, size in enumerate(sizes)]
+    assert _kth_largest(values, group_index, len(sizes), k).tolist() == expected
