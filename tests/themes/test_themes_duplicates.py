@@ -278,3 +278,23 @@ def test_intersection_by_merge_equals_binary_search_membership(seed_reports: pd.
         shared = _intersection(a, b)
         assert shared.dtype == a.dtype
         assert np.array_equal(shared, a[_members(a, b)])
+
+
+def test_shingle_entries_of_a_block_equal_those_of_each_text(seed_reports: pd.DataFrame) -> None:
+    # Hashing texts one after another must drop exactly the shingles that straddle two texts,
+    # also around empty and short texts, and a block with a text the regex path cleans.
+    import numpy as np
+
+    from reportmine.themes.duplicates import _clean_codes, _code_shingle_hashes, _distinct, _shingle_entries
+
+    seeds = list(seed_reports["text"])
+    blocks = [seeds + ["", "短", "四个字符", seeds[0][:5]], ["", ""], seeds[:2] + ["𠀀汉字𝔸 end" * 3], ["學校", "\ue056\ue619郡材い厩2019" * 12]]
+    for texts in blocks:
+        entries = _shingle_entries(texts, 5)
+        assert len(entries) == len(texts)
+        for text, entry in zip(texts, entries):
+            codes = _clean_codes(text)
+            hashes = _code_shingle_hashes(codes, 5).astype(np.uint32)
+            assert entry.clean == clean_for_shingles(text)
+            assert entry.hashes.dtype == np.uint32 and np.array_equal(entry.hashes, hashes)
+            assert np.array_equal(entry.distinct, _distinct(hashes))
