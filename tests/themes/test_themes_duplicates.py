@@ -298,3 +298,55 @@ def test_shingle_entries_of_a_block_equal_those_of_each_text(seed_reports: pd.Da
             assert entry.clean == clean_for_shingles(text)
             assert entry.hashes.dtype == np.uint32 and np.array_equal(entry.hashes, hashes)
             assert np.array_equal(entry.distinct, _distinct(hashes))
+
+
+def test_members_by_slot_table_equal_a_binary_search(seed_reports: pd.DataFrame) -> None:
+    # Real shingle hashes, plus sets crowding one slot and holding (or not) the value 0, which an
+    # empty slot also holds.
+    import numpy as np
+
+    from reportmine.themes.duplicates import _ShingleCache, _members
+
+    def searched(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+        return np.isin(values, sorted_set)
+
+    cache = _ShingleCache(list(seed_reports["text"]), 5)
+    hashes = [cache.hashes(index) for index in range(len(seed_reports))]
+    distinct = [cache.distinct(index) for index in range(len(seed_reports))]
+    crowded = np.arange(0, 50 << 20, 1 << 20, dtype=np.uint32)  # fifty members in slot 0
+    cases = [(h, d) for h in hashes for d in distinct] + [
+        (np.concatenate((crowded, crowded + np.uint32(1), [np.uint32(0)])), crowded[1:]),
+        (np.array([0, 1, 1 << 20, 5], dtype=np.uint32), crowded),
+        (np.array([0, 7], dtype=np.uint32), np.array([7], dtype=np.uint32)),
+        (hashes[0], distinct[0][:0]),
+    ]
+    for values, sorted_set in cases:
+        assert np.array_equal(_members(values, sorted_set), searched(values, sorted_set))
+
+
+def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.DataFrame) -> None:
+    import numpy as np
+
+    from reportmine.themes.duplicates import _SAMPLE_CHARS, _ShingleCache, _intersection, _shared_passage
+
+    def by_mask(clean: str, hashes: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
+        # The per-character computation _shared_passage replaced.
+        starts_shared = np.isin(hashes, shared)
+        covered = np.convolve(starts_shared.astype(np.int32), np.ones(size, dtype=np.int32))[: len(clean)] > 0
+        if not covered.any():
+            return 0, ""
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], covered.astype(np.int8), [0]))))
+        starts, ends = edges[::2], edges[1::2]
+        start = int(starts[int(np.argmax(ends - starts))])
+        return int(covered.sum()), clean[start : min(int(ends[int(np.argmax(ends - starts))]), start + _SAMPLE_CHARS)]
+
+    texts = list(seed_reports["text"])
+    texts.append(texts[0].replace("，", "。").replace("我校", "红桥镇中心小学"))
+    for size in (1, 5):
+        cache = _ShingleCache(texts, size)
+        for first in range(len(texts)):
+            for second in range(len(texts)):
+                shared = _intersection(cache.distinct(first), cache.distinct(second))
+                for subset in (shared, shared[::3], shared[:0]):
+                    args = (cache.clean(first), cache.hashes(first), subset, size)
+                    assert _shared_passage(*args) == by_mask(*args)
