@@ -350,3 +350,18 @@ def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.
                 for subset in (shared, shared[::3], shared[:0]):
                     args = (cache.clean(first), cache.hashes(first), subset, size)
                     assert _shared_passage(*args) == by_mask(*args)
+
+
+def test_pairs_do_not_depend_on_how_reports_are_shingled_together(with_copy: pd.DataFrame, monkeypatch) -> None:
+    from reportmine.themes import duplicates
+
+    second = with_copy.iloc[1]
+    extra = {"report_id": "copy2.txt#1", "school": "桥头小学", "year": 2022,
+             "text": second["text"].replace("，", "。").replace("我们", "我校")}
+    reports = pd.concat([with_copy, pd.DataFrame([extra])] * 6, ignore_index=True)
+    reports["report_id"] = [f"{rid}@{i}" for i, rid in enumerate(reports["report_id"])]
+    together = near_duplicates(reports)
+    assert len(together) > 2
+    monkeypatch.setattr(duplicates, "_FILL_PAIRS", 1)
+    monkeypatch.setattr(duplicates, "_BLOCK_REPORTS", 2)
+    pd.testing.assert_frame_equal(near_duplicates(reports), together)

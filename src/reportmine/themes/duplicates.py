@@ -280,6 +280,9 @@ def _shingle_entries(texts: Sequence[str], size: int) -> list[_Shingles]:
 
 def _clean_block(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(`_clean_codes` of the texts one after another, how many code points each text has)."""
+    if len(texts) == 1:  # one report built on demand: no block to assemble
+        codes = _clean_codes(texts[0])
+        return codes, np.array([len(codes)], dtype=np.int64)
     folded, kept = _clean_tables()
     try:
         raw = [np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) for text in texts]
@@ -561,12 +564,13 @@ def _candidate_pairs(
 def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Mask of `values` (integer hashes) found in the sorted array of distinct `sorted_set`.
 
-    A direct-mapped table (slot = low bits, at least 8 slots per member) answers most values with
-    one look-up; only values whose slot holds several members are binary-searched. About three
-    times faster than a binary search of every value.
+    A set of a few hundred members or more (a pair's shared shingles) goes through a direct-mapped
+    table (slot = low bits, at least 8 slots per member) that answers most values with one
+    look-up; only values whose slot holds several members are binary-searched (about twice as
+    fast as searching every value). A small set (the genre shingles) is cheaper to search.
     """
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
+    if len(sorted_set) < _TABLE_MEMBERS:
+        return _searched_members(values, sorted_set)
     slot_mask = (1 << max(10, len(sorted_set).bit_length() + 3)) - 1
     slots = sorted_set & slot_mask
     holder = np.zeros(slot_mask + 1, dtype=sorted_set.dtype)
@@ -578,9 +582,19 @@ def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     # Another member in a crowded slot may be the value: search those.
     unsure = np.flatnonzero(~found & (load[value_slots] > 1))
     if len(unsure):
-        at = np.minimum(np.searchsorted(sorted_set, values[unsure]), len(sorted_set) - 1)
-        found[unsure] = sorted_set[at] == values[unsure]
+        found[unsure] = _searched_members(values[unsure], sorted_set)
     return found
+
+
+_TABLE_MEMBERS = 256  # below this many members, a binary search beats building the table
+
+
+def _searched_members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """`_members` by a binary search of each value."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    found = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[found] == values
 
 
 def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -637,7 +651,8 @@ def _exact_rows(
 
     Pairs are visited one group of connected reports at a time and each report's shingles are
     dropped after its last pair, so a report in many pairs is shingled once and the cache holds
-    about one group. Rows come back in the order of `pairs`.
+    about one group. The reports of the next `_FILL_PAIRS` pairs are shingled together (see
+    `_ShingleCache.fill`). Rows come back in the order of `pairs`.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -649,24 +664,37 @@ def _exact_rows(
     _, group = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
     remaining = np.bincount(np.concatenate((a, b)), minlength=n)
     generic32 = generic.astype(np.uint32)
-
-    def shingle_set(index: int) -> np.ndarray:
-        return cache.content(index, generic32)
-
+    order = np.lexsort((b, a, group[a]))
     rows = []
-    for position in np.lexsort((b, a, group[a])).tolist():
-        first, second = int(a[position]), int(b[position])
-        shingles_a, shingles_b = shingle_set(first), shingle_set(second)
-        shared = _intersection(shingles_a, shingles_b)
-        similarity = len(shared) / max(len(shingles_a) + len(shingles_b) - len(shared), 1)
-        if similarity + 1e-12 >= threshold:
-            shared_chars, sample = _shared_passage(cache.clean(first), cache.hashes(first), shared, size)
-            rows.append((position, first, second, similarity, shared_chars, sample))
-        for index in (first, second):
-            remaining[index] -= 1
-            if not remaining[index]:
-                cache.release(index)
+    for begin in range(0, len(order), _FILL_PAIRS):
+        positions = order[begin : begin + _FILL_PAIRS]
+        cache.fill(list(dict.fromkeys(np.column_stack((a[positions], b[positions])).ravel().tolist())))
+        for position in positions.tolist():
+            first, second = int(a[position]), int(b[position])
+            row = _exact_row(cache, first, second, generic32, threshold=threshold, size=size)
+            if row is not None:
+                rows.append((position, *row))
+            for index in (first, second):
+                remaining[index] -= 1
+                if not remaining[index]:
+                    cache.release(index)
     return [row[1:] for row in sorted(rows)]
+
+
+_FILL_PAIRS = 256  # pairs whose reports are shingled together before they are checked
+
+
+def _exact_row(
+    cache: _ShingleCache, first: int, second: int, generic: np.ndarray, *, threshold: float, size: int
+) -> tuple[int, int, float, int, str] | None:
+    """(first, second, similarity, shared_chars, sample) of a pair at or above `threshold`, else None."""
+    shingles_a, shingles_b = cache.content(first, generic), cache.content(second, generic)
+    shared = _intersection(shingles_a, shingles_b)
+    similarity = len(shared) / max(len(shingles_a) + len(shingles_b) - len(shared), 1)
+    if similarity + 1e-12 < threshold:
+        return None
+    shared_chars, sample = _shared_passage(cache.clean(first), cache.hashes(first), shared, size)
+    return first, second, similarity, shared_chars, sample
 
 
 def near_duplicates(
