@@ -194,3 +194,14 @@ def test_kth_largest_per_group_equals_sorting_each_group(k: int) -> None:
     values = rng.integers(-5, 6, len(group_index)).astype(float) * 1.5
     expected = [np.sort(values[group_index == g])[::-1][k - 1] if size >= k else -np.inf for g, size in enumerate(sizes)]
     assert _kth_largest(values, group_index, len(sizes), k).tolist() == expected
+
+
+def test_keyness_by_slices_equals_keyness_of_all_entries(bundled_token_docs: pd.DataFrame, monkeypatch) -> None:
+    from reportmine.themes import keywords as module
+
+    a, _, group_total, term_total, total = _bundled_cells(bundled_token_docs, "report_id")
+    whole = module._keyness(a, group_total, term_total, total)
+    monkeypatch.setattr(module, "_KEYNESS_SLICE", 1000)  # several slices and a partial last one
+    assert len(a) > 3000 and len(a) % 1000
+    sliced = module._keyness_by_slices(a, group_total, term_total, total)
+    assert all(left.tobytes() == right.tobytes() for left, right in zip(sliced, whole))
