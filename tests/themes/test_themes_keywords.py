@@ -203,5 +203,19 @@ def test_keyness_by_slices_equals_keyness_of_all_entries(bundled_token_docs: pd.
     whole = module._keyness(a, group_total, term_total, total)
     monkeypatch.setattr(module, "_KEYNESS_SLICE", 1000)  # several slices and a partial last one
     assert len(a) > 3000 and len(a) % 1000
-    sliced = module._keyness_by_slices(a, group_total, term_total, total)
+    # Each entry its own group and term, so the totals are gathered per slice by identity.
+    entries = np.arange(len(a))
+    sliced = module._keyness_by_slices(a, entries, entries, (group_total, term_total, total))
     assert all(left.tobytes() == right.tobytes() for left, right in zip(sliced, whole))
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series([2020, None, 2021, 2020], dtype="Int64"),
+    pd.Series([2020.0, np.nan, 2020.5, 2020.0]),
+    pd.Series(["a.txt#1", None, "b.txt#1", "a.txt#1"], dtype="str"),
+    pd.Series([1, 1.0, True, None, np.nan, "x"], dtype=object),
+])
+def test_group_labels_of_distinct_values_equal_labels_value_by_value(values: pd.Series) -> None:
+    from reportmine.themes.keywords import _group_label, _group_labels
+
+    assert _group_labels(values).tolist() == [_group_label(value) for value in values]
