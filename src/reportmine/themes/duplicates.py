@@ -345,20 +345,22 @@ class _ShingleCache:
         one by one, the genre count's 5,000 reports spent more in those calls than in the work.
         """
         block: list[int] = []
+        texts: list[str] = []  # read once: a text store reads each from disk
         chars = 0
         for index in indices:
             if index in self._entries:
                 continue
             block.append(index)
-            chars += len(self._text(index))
+            texts.append(self._text(index))
+            chars += len(texts[-1])
             if len(block) == _BLOCK_REPORTS or chars >= _BLOCK_CHARS:
-                self._add_block(block)
-                block, chars = [], 0
+                self._add_block(block, texts)
+                block, texts, chars = [], [], 0
         if block:
-            self._add_block(block)
+            self._add_block(block, texts)
 
-    def _add_block(self, indices: list[int]) -> None:
-        for index, entry in zip(indices, _shingle_entries([self._text(index) for index in indices], self._size)):
+    def _add_block(self, indices: list[int], texts: list[str]) -> None:
+        for index, entry in zip(indices, _shingle_entries(texts, self._size)):
             self._add(index, entry)
 
     def _text(self, index: int) -> str:
