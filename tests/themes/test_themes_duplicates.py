@@ -248,12 +248,12 @@ def test_clean_codes_equal_the_regex_cleaning(seed_reports: pd.DataFrame) -> Non
 def test_frequent_values_equal_a_full_count() -> None:
     import numpy as np
 
-    from reportmine.themes.duplicates import _FREQUENCY_BUCKETS, _frequent_values
+    from reportmine.themes.duplicates import _frequent_values
 
     rng = np.random.default_rng(5)
     common = rng.integers(0, 1 << 32, 30, dtype=np.uint32)
-    # Values sharing a common value's bucket but rarer: the exact count must drop them.
-    neighbours = common + np.uint32(_FREQUENCY_BUCKETS)
+    # Values sharing a common value's bucket (low bits) but rarer: the exact count must drop them.
+    neighbours = common + np.uint32(1 << 22)
     values = np.concatenate([
         rng.integers(0, 1 << 32, 200_000, dtype=np.uint32),
         np.repeat(common, rng.integers(5, 60, len(common))),
@@ -262,8 +262,10 @@ def test_frequent_values_equal_a_full_count() -> None:
     rng.shuffle(values)
     distinct, counts = np.unique(values, return_counts=True)
     for more_than in (0, 8, 9, 20, 1000):
-        assert np.array_equal(_frequent_values(values, more_than), distinct[counts > more_than])
-    assert len(_frequent_values(values[:0], 3)) == 0
+        for parts in ([values], np.array_split(values, 7)):
+            assert np.array_equal(_frequent_values(parts, more_than), distinct[counts > more_than])
+    assert len(_frequent_values([values[:0]], 3)) == 0
+    assert len(_frequent_values([], 3)) == 0
 
 
 def test_intersection_by_merge_equals_binary_search_membership(seed_reports: pd.DataFrame) -> None:

@@ -230,23 +230,32 @@ def _generic_shingles(cache: _ShingleCache, n_reports: int, *, seed: int) -> np.
     if len(indices) > _GENERIC_SAMPLE:
         indices = sorted(random.Random(seed).sample(indices, _GENERIC_SAMPLE))
     cache.fill(indices)
-    pooled = np.concatenate([cache.distinct(index) for index in indices])
+    # Pooled a block of reports at a time: arrays of a few MB at most (see _frequent_values).
+    pooled = [
+        np.concatenate([cache.distinct(index) for index in indices[start : start + _BLOCK_REPORTS]])
+        for start in range(0, len(indices), _BLOCK_REPORTS)
+    ]
     return _frequent_values(pooled, _GENERIC_SHARE * len(indices))
 
 
-_FREQUENCY_BUCKETS = 1 << 20  # hash buckets counted before the exact count (8 MB of counters)
-
-
-def _frequent_values(values: np.ndarray, more_than: float) -> np.ndarray:
-    """Sorted distinct `values` (uint32 hashes) occurring more than `more_than` times.
+def _frequent_values(parts: Sequence[np.ndarray], more_than: float) -> np.ndarray:
+    """Sorted distinct values (uint32 hashes) occurring more than `more_than` times in `parts`.
 
     A value's bucket (its low bits) occurs at least as often as the value, so only the values
     of buckets above the bar are sorted and counted exactly: a few genre shingles' occurrences,
-    not the millions of pooled ones (sorting those was most of the stage's genre count).
+    not the millions of pooled ones (sorting those was most of the stage's genre count). The
+    parts are worked one by one: arrays the size of all of them (tens of MB, fresh memory for
+    every run) cost more to fault in than to compute.
     """
-    buckets = values & np.uint32(_FREQUENCY_BUCKETS - 1)
-    crowded = np.bincount(buckets, minlength=_FREQUENCY_BUCKETS) > more_than
-    candidates = np.sort(values[crowded[buckets]])
+    n_values = sum(map(len, parts))
+    # At least 8 buckets per `more_than` values: a bucket rarely crowds by chance.
+    n_buckets = 1 << min(max(16, int(8 * n_values / max(more_than, 1)).bit_length()), 22)
+    bucket_mask = np.uint32(n_buckets - 1)
+    counts = np.zeros(n_buckets, dtype=np.int64)
+    for part in parts:
+        counts += np.bincount(part & bucket_mask, minlength=n_buckets)
+    crowded = counts > more_than
+    candidates = np.sort(np.concatenate([part[crowded[part & bucket_mask]] for part in parts] or [np.empty(0, np.uint32)]))
     if not len(candidates):
         return candidates
     starts = np.flatnonzero(np.concatenate(([True], candidates[1:] != candidates[:-1])))
