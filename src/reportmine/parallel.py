@@ -38,7 +38,6 @@ def map_ordered(
     scheduler: str | None = None,
     progress: bool = False,
     description: str = "working",
-    meanwhile: Callable[[], Any] | None = None,
 ) -> Iterator[ResultT]:
     """Yield `function(task)` for every task, in task order, as results become available.
 
@@ -47,31 +46,23 @@ def map_ordered(
         scheduler: address of a Dask distributed scheduler (``tcp://host:port``); when given the
             tasks run on that cluster instead of local processes.
         progress: show a progress bar on stderr (only when stderr is a terminal).
-        meanwhile: called once in this process after worker processes have started (e.g. to
-            import what later stages need while the workers work); with no pool, before the
-            first task.
     """
     from reportmine.pipeline import default_workers
 
     n_workers = default_workers() if workers is None else max(1, workers)
     with _progress_bar(progress, len(tasks), description) as advance:
         if scheduler:
-            results = _dask_map(function, tasks, scheduler, meanwhile)
+            results = _dask_map(function, tasks, scheduler)
         elif n_workers == 1 or len(tasks) < n_workers * _MIN_TASKS_PER_WORKER:
-            if meanwhile is not None:
-                meanwhile()
             results = map(function, tasks)
         else:
-            results = _pool_map(function, tasks, n_workers, meanwhile)
+            results = _pool_map(function, tasks, n_workers)
         for result in results:
             advance()
             yield result
 
 
-def _pool_map(
-    function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: int,
-    meanwhile: Callable[[], Any] | None = None,
-) -> Iterator[Any]:
+def _pool_map(function: Callable[[Any], Any], tasks: Sequence[Any], n_workers: int) -> Iterator[Any]:
     # Small batches keep the bar moving; results come back in task order. At most a few batches
     # per worker are in flight: `Executor.map` would submit every task at once, and when this
     # process falls behind the workers (it shares the cores with them) finished results would
@@ -87,10 +78,6 @@ def _pool_map(
         in_flight: deque[Any] = deque(
             executor.submit(_run_batch, function, batch) for batch in islice(batches, n_workers * _BATCHES_PER_WORKER)
         )
-        # After the fork, so the workers do not inherit what it loads, and while they work: this
-        # process mostly waits for their results.
-        if meanwhile is not None:
-            meanwhile()
         yield first
         while in_flight:
             results = in_flight.popleft().result()
@@ -158,10 +145,7 @@ def run_one_at_a_time(
     return results
 
 
-def _dask_map(
-    function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str,
-    meanwhile: Callable[[], Any] | None = None,
-) -> Iterator[Any]:
+def _dask_map(function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str) -> Iterator[Any]:
     try:
         from distributed import Client
     except ImportError as exc:  # an optional extra
@@ -170,8 +154,6 @@ def _dask_map(
         raise ReportmineError("--scheduler needs Dask: pip install 'reportmine[dask]'") from exc
     with Client(scheduler) as client:
         futures = client.map(function, list(tasks), pure=False)
-        if meanwhile is not None:
-            meanwhile()
         for future in futures:
             yield future.result()
             future.release()

@@ -391,16 +391,7 @@ def _map_tasks(tasks: list[FileTask], settings: AnalyzeOptions) -> Iterator[File
         scheduler=settings.scheduler,
         progress=settings.progress,
         description="analysing reports",
-        meanwhile=_import_corpus_stages,
     )
-
-
-def _import_corpus_stages() -> None:
-    # scikit-learn and scipy take most of a second to import: done while the workers analyse
-    # the first reports, not while the cores wait for the corpus stages to start.
-    import reportmine.corpus_stages  # noqa: F401
-    import reportmine.themes.keywords  # noqa: F401
-    import reportmine.themes.topics  # noqa: F401
 
 
 def _collector(meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions, n_inputs: int) -> Any:
