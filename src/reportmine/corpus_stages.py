@@ -106,11 +106,11 @@ def run_corpus_stages(
             results = run_one_at_a_time(
                 {"near_duplicates": jobs.pop("near_duplicates"),
                  "term_counts": partial(_save_counts, counts, Path(scratch) / "counts.npz")},
-                after_each=after_job,
+                after_each=after_job, scratch_dir=scratch,
             )
             saved, timings["term_counts"] = results.pop("term_counts")
             counts.keep(None if saved is None else doc_term.DocTermCounts.load(saved))
-        results.update(run_one_at_a_time(jobs, after_each=after_job))
+            results.update(run_one_at_a_time(jobs, after_each=after_job, scratch_dir=scratch))
         compare_without_topics()
     counts.release()
     for name, (_, seconds) in results.items():

@@ -2,13 +2,16 @@
 Dask cluster), and whole corpus jobs side by side or one at a time in forked processes."""
 from __future__ import annotations
 
+import functools
 import logging
+import pickle
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -124,25 +127,47 @@ def run_side_by_side(
 
 
 def run_one_at_a_time(
-    jobs: Mapping[str, Callable[[], Any]], *, after_each: Callable[[str], None] | None = None
+    jobs: Mapping[str, Callable[[], Any]],
+    *,
+    after_each: Callable[[str], None] | None = None,
+    scratch_dir: str | Path | None = None,
 ) -> dict[str, tuple[Any, float]]:
     """Run jobs one after another, each in a process forked for it; return name → (result, seconds).
 
     For jobs whose working memory is large next to their result: it leaves with the process, so
     this process grows only by the results, and the next job starts from the same size instead
-    of on top of what the heaps kept from the last one. Without fork the jobs run here.
-    `after_each(name)` runs here after each job.
+    of on top of what the heaps kept from the last one. A result comes back through a file in
+    `scratch_dir` (default: the system's temporary folder), read once its process has ended:
+    through a pipe it would be read here while the job's process still holds its working memory
+    and its own copy of the result. Without fork the jobs run here (their results take the same
+    way). `after_each(name)` runs here after each job.
     """
+    import tempfile
+
     from reportmine.background import BackgroundJobs
 
     results: dict[str, tuple[Any, float]] = {}
     seconds: dict[str, float] = {}
     for name, job in jobs.items():
-        with BackgroundJobs({name: job}, workers=1) as background:
-            results[name] = (background.result(name, seconds), seconds[name])
+        with tempfile.TemporaryDirectory(dir=scratch_dir) as scratch:
+            handover = Path(scratch) / "result.pickle"
+            with BackgroundJobs({name: functools.partial(_save_result, job, handover)}, workers=1) as background:
+                background.result(name, seconds)
+            # Leaving the block waited for the job's process to end.
+            results[name] = (_load_result(handover), seconds[name])
         if after_each is not None:
             after_each(name)
     return results
+
+
+def _save_result(job: Callable[[], Any], path: Path) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(job(), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load_result(path: Path) -> Any:
+    with path.open("rb") as handle:
+        return pickle.load(handle)
 
 
 def _dask_map(function: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str) -> Iterator[Any]:

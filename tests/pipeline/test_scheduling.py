@@ -90,6 +90,24 @@ def test_jobs_one_at_a_time_each_run_in_a_process_of_their_own():
         assert pids == {os.getpid()}
 
 
+def _failing_job() -> None:
+    raise ValueError("no counts")
+
+
+def test_one_at_a_time_results_come_back_through_a_file_that_is_then_removed(tmp_path: Path):
+    import numpy as np
+
+    frame = pd.DataFrame({"report_id": ["r1", "r2"], "weight": np.array([0.25, 0.75])})
+    results = parallel.run_one_at_a_time({"table": lambda: frame, "pid": os.getpid}, scratch_dir=tmp_path)
+    assert results["table"][0].equals(frame)
+    if background._fork_context() is not None:
+        assert results["pid"][0] != os.getpid()
+    assert list(tmp_path.iterdir()) == []  # each hand-over file went with its job
+    with pytest.raises(ValueError, match="no counts"):  # a job's exception reaches the caller
+        parallel.run_one_at_a_time({"broken": _failing_job}, scratch_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_large_corpus_mode_gives_the_tables_of_side_by_side_mode(small_corpus: Path, monkeypatch):
     from reportmine import memory
 
