@@ -411,16 +411,18 @@ class RunWriter:
         tables = analysis.tables()
         # Named before they are written: the workbook, written elsewhere, lists them too.
         tables["reports"] = _with_text_files(tables["reports"])
+        large = len(tables["reports"]) > memory.LARGE_CORPUS_REPORTS
+        # A large corpus's jobs go one after another through one process, which draws without
+        # pools of its own: side by side, or each with forked helpers, their working memories
+        # would add up beside the CSV writing (and the CSV writing takes longer than they do).
+        drawing_workers = 1 if large else None
         jobs = {
-            **({} if self._early is not None else _early_jobs(analysis, tables["reports"], out_dir, pictures=self.pictures, font=self.font)),
+            **({} if self._early is not None else _early_jobs(
+                analysis, tables["reports"], out_dir, pictures=self.pictures, font=self.font, drawing_workers=drawing_workers)),
             **_late_jobs(analysis, tables, out_dir, xlsx="xlsx" in self.formats, pictures=self.pictures,
-                         font=self.font, chart_formats=self.chart_formats),
+                         font=self.font, chart_formats=self.chart_formats, drawing_workers=drawing_workers),
         }
-        workers = background_workers(len(jobs))
-        if len(tables["reports"]) > memory.LARGE_CORPUS_REPORTS:
-            # A large corpus's jobs go one after another through one process: side by side, each
-            # with its own working memory, they would add up beside the CSV writing.
-            workers = min(workers, 1)
+        workers = min(background_workers(len(jobs)), 1) if large else background_workers(len(jobs))
         with BackgroundJobs(jobs, workers=workers) as late:
             background = _EitherJobs(self._early, late)
             announce("writing tables")
@@ -487,44 +489,48 @@ def _with_text_files(reports: pd.DataFrame) -> pd.DataFrame:
 
 def _early_jobs(
     analysis: Any, reports: pd.DataFrame, out_dir: Path, *, pictures: bool, font: Path | None,
+    drawing_workers: int | None = None,
 ) -> dict[str, Callable[[], Any]]:
     """The pieces that need only the per-report tables and tokens: the report texts (one small
     file per report: syscalls more than CPU, 20 s at 100,000 reports) and the word clouds."""
     jobs: dict[str, Callable[[], Any]] = {"texts": functools.partial(write_texts, reports, out_dir, analysis.texts)}
     if pictures:
-        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font)
+        jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font, drawing_workers)
     return jobs
 
 
 def _late_jobs(
     analysis: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, *, xlsx: bool, pictures: bool,
-    font: Path | None, chart_formats: tuple[str, ...],
+    font: Path | None, chart_formats: tuple[str, ...], drawing_workers: int | None = None,
 ) -> dict[str, Callable[[], Any]]:
     """The pieces that need the corpus tables, each written by a process of its own beside the
     CSV and Parquet files (on a large corpus one process writes them one after another).
 
-    The charts and the word clouds are drawn by pools of their own (one process per core,
-    forked once matplotlib or the first cloud is loaded, so the imports are inherited): no long
-    piece is left to one process, which would finish last when the cores are shared by many.
+    The charts and the word clouds are drawn by pools of their own (`drawing_workers`
+    processes, None = one per core, forked once matplotlib or the first cloud is loaded, so the
+    imports are inherited): no long piece is left to one process, which would finish last when
+    the cores are shared by many.
     """
     jobs: dict[str, Callable[[], Any]] = {}
     if pictures:
-        jobs["charts"] = functools.partial(_draw_charts, analysis, out_dir, font, chart_formats)
+        jobs["charts"] = functools.partial(_draw_charts, analysis, out_dir, font, chart_formats, drawing_workers)
     if xlsx:
         jobs["xlsx"] = functools.partial(_write_workbook_file, tables, out_dir / "reportmine.xlsx")
     return jobs
 
 
-def _draw_wordclouds(analysis: Any, out_dir: Path, font: Path | None) -> list[Path]:
+def _draw_wordclouds(analysis: Any, out_dir: Path, font: Path | None, workers: int | None) -> list[Path]:
     from reportmine.viz.wordclouds import write_wordclouds
 
-    return list(write_wordclouds(analysis, out_dir, font_path=font))
+    return list(write_wordclouds(analysis, out_dir, font_path=font, workers=workers))
 
 
-def _draw_charts(analysis: Any, out_dir: Path, font: Path | None, chart_formats: tuple[str, ...]) -> list[Path]:
+def _draw_charts(
+    analysis: Any, out_dir: Path, font: Path | None, chart_formats: tuple[str, ...], workers: int | None,
+) -> list[Path]:
     from reportmine.viz.charts import write_charts
 
-    return list(write_charts(analysis, out_dir / "charts", font_path=font, formats=chart_formats, workers=None))
+    return list(write_charts(analysis, out_dir / "charts", font_path=font, formats=chart_formats, workers=workers))
 
 
 def _write_workbook_file(tables: Mapping[str, pd.DataFrame], target: Path) -> Path:
