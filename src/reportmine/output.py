@@ -319,27 +319,16 @@ def _holds(path: str, data: bytes) -> bool:
     return os.stat(path).st_size == len(data) and Path(path).read_bytes() == data
 
 
-def write_analysis(
-    analysis: Any,
-    out_dir: Path,
-    *,
-    formats: Iterable[TableFormat] = ALL_FORMATS,
-    pictures: bool = True,
-    html: bool = True,
-    font: Path | None = None,
-    chart_formats: Sequence[str] = ("png",),
-    arguments: Mapping[str, Any] | None = None,
-) -> list[Path]:
+def write_analysis(analysis: Any, out_dir: Path, **options: Any) -> list[Path]:
     """Write a whole run: tables, report texts, word clouds, charts, `report.html` and `run.json`.
 
-    Charts are PNG; ``chart_formats=("png", "svg")`` adds vector copies for papers. See
-    `RunWriter`, which does the writing (and lets the CLI start it before the corpus stages).
+    `options` are `RunWriter`'s (formats, pictures, html, font, chart_formats, arguments):
+    charts are PNG; ``chart_formats=("png", "svg")`` adds vector copies for papers.
 
     Pictures and the HTML report are extras: if drawing fails the tables are still written and
     the failure is recorded in `run.json` under `warnings`.
     """
-    with RunWriter(out_dir, formats=formats, pictures=pictures, html=html, font=font,
-                   chart_formats=chart_formats, arguments=arguments) as writer:
+    with RunWriter(out_dir, **options) as writer:
         return writer.write(analysis)
 
 
