@@ -179,14 +179,18 @@ def test_files_written_by_background_processes_equal_those_written_in_line(seed_
     assert {"texts", "csv", "parquet", "xlsx", "charts", "wordclouds", "html", "total"} <= set(run["write_seconds"])
 
 
-def test_texts_and_clouds_started_before_the_corpus_stages_give_the_same_files(seeds_dir: Path, tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("cores", [2, 1])
+def test_texts_and_clouds_started_before_the_corpus_stages_give_the_same_files(
+    seeds_dir: Path, tmp_path: Path, monkeypatch, cores: int
+):
     import json
 
     import reportmine
     import reportmine.pipeline as pipeline
     from reportmine.output import RunWriter
 
-    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    # On one core nothing starts early: the same pieces are written after the corpus stages.
+    monkeypatch.setattr(pipeline, "default_workers", lambda: cores)
     seen: list[reportmine.Analysis] = []
     with RunWriter(tmp_path / "early") as writer:
 
