@@ -129,9 +129,10 @@ def test_deterministic_whatever_the_input_order() -> None:
     pd.Series([1, 1.0, True, None, np.nan, " x "], dtype=object),
 ])
 def test_labels_of_distinct_values_equal_labels_value_by_value(values: pd.Series) -> None:
-    from reportmine.compare import _label, _labels
+    from reportmine.compare import _label
+    from reportmine.tables import label_each
 
-    assert _labels(values) == [_label(value) for value in values]
+    assert label_each(values, _label).tolist() == [_label(value) for value in values]
 
 
 def test_sort_key_puts_unknown_then_all_last() -> None:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from reportmine.errors import InputError
+from reportmine.tables import label_each
 
 ALL = "(all)"
 UNKNOWN = "(unknown)"
@@ -74,20 +75,6 @@ def _label(value: object) -> str:
     return str(value).strip() or UNKNOWN
 
 
-def _labels(values: pd.Series) -> list[str]:
-    """`_label` of each value, computed once per distinct value (a thousand schools, not
-    100,000 reports).
-
-    Object columns are labelled value by value: factorizing them would merge values that are
-    equal but label differently (1, 1.0 and True).
-    """
-    if values.dtype == object:
-        return [_label(value) for value in values]
-    codes, distinct = pd.factorize(values)  # missing values get code -1: the appended UNKNOWN
-    labels = np.asarray([_label(value) for value in distinct] + [UNKNOWN], dtype=object)
-    return labels[codes].tolist()
-
-
 def _report_groups(reports: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Return report_id, the group keys as labels and n_chars, one row per report."""
     missing = {"report_id", *keys} - set(reports.columns)
@@ -95,7 +82,7 @@ def _report_groups(reports: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         raise InputError(f"the reports table lacks the column(s) {', '.join(sorted(missing))}")
     frame = pd.DataFrame({"report_id": reports["report_id"].to_numpy()})
     for key in keys:
-        frame[key] = _labels(reports[key])
+        frame[key] = label_each(reports[key], _label)
     if "n_chars" in reports:
         frame["n_chars"] = pd.to_numeric(reports["n_chars"], errors="coerce").fillna(0).to_numpy()
     elif "text" in reports:

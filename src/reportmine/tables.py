@@ -1,9 +1,10 @@
 """Per-report records → the contract tables (DataFrames with the columns of docs/tables.md)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reportmine.ingest.metadata import META_FIELDS
@@ -251,3 +252,16 @@ def contract_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             frame[column] = pd.Series(dtype=object)
     extra = [column for column in frame.columns if column not in columns]
     return frame[columns + extra]
+
+
+def label_each(values: pd.Series, label: Callable[[Any], str]) -> np.ndarray:
+    """`label(value)` of every value (an object array), computed once per distinct value: a
+    thousand school names, not one per report of 100,000.
+
+    Object columns are labelled value by value: factorizing them would merge values that are
+    equal but label differently (1, 1.0 and True), and lists cannot be factorized.
+    """
+    if values.dtype == object:
+        return np.array([label(value) for value in values], dtype=object)
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)  # a missing value is one of them
+    return np.array([label(value) for value in distinct], dtype=object)[codes]

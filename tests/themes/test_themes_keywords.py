@@ -216,6 +216,7 @@ def test_keyness_by_slices_equals_keyness_of_all_entries(bundled_token_docs: pd.
     pd.Series([1, 1.0, True, None, np.nan, "x"], dtype=object),
 ])
 def test_group_labels_of_distinct_values_equal_labels_value_by_value(values: pd.Series) -> None:
-    from reportmine.themes.keywords import _group_label, _group_labels
+    from reportmine.tables import label_each
+    from reportmine.themes.keywords import _group_label
 
-    assert _group_labels(values).tolist() == [_group_label(value) for value in values]
+    assert label_each(values, _group_label).tolist() == [_group_label(value) for value in values]

@@ -23,6 +23,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from reportmine.errors import InputError
+from reportmine.tables import label_each
 from reportmine.themes.doc_term import DocTermCounts, count_terms
 
 KEYWORD_COLUMNS = ["group_by", "group", "term", "count", "tfidf", "keyness", "log_likelihood", "chi2"]
@@ -45,22 +46,9 @@ def _group_label(value: object) -> str:
 
 def _group_codes(group_values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Return (each report's group index, group labels sorted with "(unknown)" last)."""
-    keys = _group_labels(group_values)
+    keys = label_each(group_values, _group_label)
     ordered = sorted(set(keys), key=lambda label: (label == UNKNOWN_GROUP, label))
     return pd.Categorical(keys, categories=ordered).codes, np.asarray(ordered, dtype=object)
-
-
-def _group_labels(values: pd.Series) -> np.ndarray:
-    """`_group_label` of each value (object array), computed once per distinct value.
-
-    Object columns are labelled value by value: factorizing them would merge values that are
-    equal but label differently (1.0 and True).
-    """
-    if values.dtype == object:
-        return np.asarray([_group_label(value) for value in values], dtype=object)
-    codes, distinct = pd.factorize(values)  # missing values get code -1: the appended label
-    labels = np.asarray([_group_label(value) for value in distinct] + [UNKNOWN_GROUP], dtype=object)
-    return labels[codes]
 
 
 def _group_counts(doc_term: sparse.csr_matrix, codes: np.ndarray, n_groups: int) -> sparse.csr_matrix:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from reportmine.errors import InputError
+from reportmine.tables import label_each
 
 log = logging.getLogger(__name__)
 
@@ -297,11 +298,7 @@ def _with_school_year(frame: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFram
 
 def _labels(values: pd.Series) -> np.ndarray:
     """:func:`group_label` of every value, computed once per distinct value (tables have 100k rows)."""
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    except TypeError:  # unhashable cells (lists): label them one by one
-        return np.array([group_label(value) for value in values], dtype=object)
-    return np.array([group_label(value) for value in uniques], dtype=object)[codes]
+    return label_each(values, group_label)
 
 
 def _year_key(label: str) -> tuple[int, float, str]:
