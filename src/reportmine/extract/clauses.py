@@ -224,16 +224,6 @@ class ReportView:
             position = joined.end()
         return people.match(self.folded, position) is not None
 
-    def last_level(self, start: int, end: int) -> str | None:
-        """Return the level of the last level word in [start, end), None if there is none."""
-        levels = self.levels_in(start, end)
-        return levels[-1] if levels else None
-
-    def first_level(self, start: int, end: int) -> str | None:
-        """Return the level of the first level word in [start, end), None if there is none."""
-        levels = self.levels_in(start, end)
-        return levels[0] if levels else None
-
     def level_for(self, clause: Span, anchor: int, *, people: re.Pattern[str] | None = None,
                   organizers: bool = False, same_kind: str | None = None) -> tuple[str, int]:
         """Return (level, evidence start) for a fact anchored at `anchor` in `clause`.
