@@ -12,7 +12,6 @@ core, a job runs in this process when its result is asked for: the results are t
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import sys
 import time
@@ -21,6 +20,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
+
+from reportmine.memory import frozen_heap
 
 Job = Callable[[], Any]
 # What a worker sends back: the job's result, its seconds, and its warnings (category, message).
@@ -70,11 +71,8 @@ class BackgroundJobs:
                 return
             # The workers fork at the first submit. With the objects they inherit frozen, their
             # garbage collections do not visit (and so copy) every page of this process's heap.
-            gc.freeze()
-            try:
+            with frozen_heap():
                 self._futures = {name: self._executor.submit(_run_inherited_job, name) for name in self._jobs}
-            finally:
-                gc.unfreeze()
 
     @property
     def in_line(self) -> bool:

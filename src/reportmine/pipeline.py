@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
-from reportmine.memory import peak_rss_mib
+from reportmine.memory import frozen_heap, peak_rss_mib
 from reportmine.models import ErrorRecord, Report, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
 
@@ -303,12 +303,15 @@ def analyze(
         raise InputError(f"input {root} does not exist")
     meta_table = _meta_table(root, settings)
     outcomes, n_inputs = _run_per_report(corpus, root, meta_table, settings)
-    collector = _collector(meta_table, settings, n_inputs)
-    for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
-        collector.add_outcome(outcome)
-    timings["per_report"] = time.perf_counter() - started
-    peaks = {"per_report": peak_rss_mib()}
-    analysis = _assemble(collector, settings, timings, peaks, on_report_tables)
+    # What is alive now (modules, the caller's objects) outlives the run, and what the collection
+    # keeps lives until the corpus stages: the garbage collector need not visit either again.
+    with frozen_heap(n_inputs):
+        collector = _collector(meta_table, settings, n_inputs)
+        for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
+            collector.add_outcome(outcome)
+        timings["per_report"] = time.perf_counter() - started
+        peaks = {"per_report": peak_rss_mib()}
+        analysis = _assemble(collector, settings, timings, peaks, on_report_tables)
     analysis.run.update(
         {
             "version": __version__,
@@ -430,24 +433,25 @@ def _assemble(
     tables = collector.tables()
     timings["tables"] = time.perf_counter() - started
     peaks["tables"] = peak_rss_mib()
-    if on_report_tables is not None:
-        on_report_tables(Analysis(
-            **{name: tables.get(name, pd.DataFrame()) for name in TABLE_NAMES},
-            tokens=collector.tokens, texts=collector.texts,
-        ))
-    tables.update(
-        run_corpus_stages(
-            tables,
-            collector.tokens,
-            settings=settings,
-            timings=timings,
-            code_counts=collector.code_counts,
-            signatures=collector.signatures,
-            texts=collector.texts,
-            term_counts=collector.term_counts(list(tables["reports"]["report_id"])),
-            peaks=peaks,
+    with frozen_heap(len(tables["reports"])):  # the tables live until the end of the run
+        if on_report_tables is not None:
+            on_report_tables(Analysis(
+                **{name: tables.get(name, pd.DataFrame()) for name in TABLE_NAMES},
+                tokens=collector.tokens, texts=collector.texts,
+            ))
+        tables.update(
+            run_corpus_stages(
+                tables,
+                collector.tokens,
+                settings=settings,
+                timings=timings,
+                code_counts=collector.code_counts,
+                signatures=collector.signatures,
+                texts=collector.texts,
+                term_counts=collector.term_counts(list(tables["reports"]["report_id"])),
+                peaks=peaks,
+            )
         )
-    )
     peaks["corpus_stages"] = peak_rss_mib()
     return Analysis(**tables, tokens=collector.tokens, texts=collector.texts, run={})
 

@@ -171,3 +171,29 @@ def test_memory_release_collects_garbage_only_for_a_large_run(monkeypatch):
     memory.release_memory(memory.LARGE_CORPUS_REPORTS + 1)
     memory.release_memory()  # size unknown (a notebook's call): collect
     assert len(collections) == 2
+
+
+def test_frozen_heap_keeps_the_collector_off_live_objects_until_the_outermost_block_ends():
+    import gc
+
+    import reportmine.memory as memory
+
+    assert gc.get_freeze_count() == 0
+    with memory.frozen_heap():
+        outer = gc.get_freeze_count()
+        assert outer > 0  # everything alive at the start is frozen
+        kept = [[index] for index in range(1000)]  # made inside: not frozen yet
+        with memory.frozen_heap(memory.LARGE_CORPUS_REPORTS):
+            assert gc.get_freeze_count() >= outer + len(kept)  # an inner block freezes what was made since
+        assert gc.get_freeze_count() >= outer + len(kept)  # ... and leaves it frozen
+    assert gc.get_freeze_count() == 0  # the outermost block unfreezes everything
+    with memory.frozen_heap(memory.LARGE_CORPUS_REPORTS + 1):
+        assert gc.get_freeze_count() == 0  # a large run: garbage collection between stages must reach everything
+    del kept
+
+
+def test_analyze_leaves_nothing_frozen(seeds_dir):
+    import gc
+
+    reportmine.analyze(seeds_dir, workers=1)
+    assert gc.get_freeze_count() == 0
