@@ -34,6 +34,25 @@ def test_python_dash_m_works():
     assert completed.stdout.startswith("reportmine ")
 
 
+def test_console_command_exits_with_the_command_status_and_flushed_output(tmp_path: Path, seeds_dir: Path):
+    """The entry point leaves without interpreter teardown (os._exit): nothing printed or written may be lost."""
+    import json
+    import subprocess
+    import sys
+
+    missing = subprocess.run([sys.executable, "-m", "reportmine", "analyze", str(tmp_path / "nowhere"), "-o", str(tmp_path / "x")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "reportmine", "analyze", str(seeds_dir), "-o", str(out), "--json", "--no-pictures", "--workers", "1"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["counts"]["reports"] == 4  # the whole JSON summary reached the pipe
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["counts"]["reports"] == 4
+    assert not [path for path in out.rglob("*") if path.name.startswith(".") and path.is_file() and ".cache" not in path.parts]
+
+
 def test_seeds_give_four_reports_with_titles(seeds_out: Path):
     reports = read_table(seeds_out, "reports")
     assert reports["title"].tolist() == [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import NoReturn
 
@@ -57,5 +58,20 @@ def main() -> NoReturn:
     try:
         app(standalone_mode=True)
     except SystemExit as exit_signal:
-        raise exit_signal
-    sys.exit(0)
+        _leave(exit_signal.code)
+    _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit with `code` (as `sys.exit` reads it) without tearing the interpreter down.
+
+    Everything the command writes is written and closed by now; what remains is freeing the
+    run's objects one by one (0.4 s after a 15 MB analysis), which the system does at once when
+    the process ends. Spool files are anonymous temporary files, so none is left behind.
+    """
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else int(code is not None))
