@@ -7,7 +7,8 @@ plans role unless their own heading names another specific role.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Pattern
 
 from reportmine.models import Section
@@ -45,12 +46,16 @@ def _load_cues() -> _RoleCues:
 _CUES = _load_cues()
 
 
+@lru_cache(maxsize=8192)
 def heading_role(title: str) -> str | None:
     """Return the role a heading title names, or None when it names none.
 
     Example:
         >>> heading_role("校本研训中存在的问题"), heading_role("后续推进思路"), heading_role("明确思路")
         ('problems', 'plans', None)
+
+    Cached: a pure function of the title, and reports of one corpus repeat their headings
+    (存在的问题, 主要做法 …), each of which costs some eighty cue look-ups.
     """
     title = fold_for_matching(title)  # traditional headings (存在的問題) match simplified cues
     best: tuple[int, int, str] | None = None  # (position, -cue length, role)
@@ -80,7 +85,11 @@ def _cue_position(title: str, word: str, role: str) -> int:
 
 def content_role(body: str) -> str | None:
     """Return the role the body of an uninformative section states, e.g. "存在以下不足：……尚未……"."""
-    body = fold_for_matching(body)
+    return _folded_content_role(fold_for_matching(body))
+
+
+def _folded_content_role(body: str) -> str | None:
+    """`content_role` of a body already folded for matching."""
     hits = {role: len(pattern.findall(body)) for role, pattern in _CUES.content.items()}
     role, count = max(hits.items(), key=lambda item: item[1])
     others = [n for r, n in hits.items() if r != role]
@@ -112,8 +121,9 @@ def assign_roles(sections: list[Section], text: str) -> list[Section]:
             own = _closing_role(section.title) or own
         if own is None or own == "measures":
             inherited = parent.role if parent is not None and parent.role in _INHERITED else None
-            own = inherited or own or content_role(_own_body(section, first_child, text)) or "other"
-        updated = replace(section, role=own)
+            own = inherited or own or _body_role(section, first_child, text) or "other"
+        # A new record from the field values (dataclasses.replace re-reads the field list per call).
+        updated = Section(**{**vars(section), "role": own})
         by_id[section.section_id] = updated
         result.append(updated)
     return result
@@ -122,6 +132,12 @@ def assign_roles(sections: list[Section], text: str) -> list[Section]:
 def _closing_role(title: str) -> str | None:
     folded = fold_for_matching(title)
     return "plans" if any(word in folded for word in _CUES.closing_plans) else None
+
+
+def _body_role(section: Section, first_child: dict[str, int], text: str) -> str | None:
+    # The fold works per character, so a slice of the folded report (cached: parsing the
+    # sections folded it) is the folded body: no second fold of each body.
+    return _folded_content_role(_own_body(section, first_child, fold_for_matching(text)))
 
 
 def _own_body(section: Section, first_child: dict[str, int], text: str) -> str:
