@@ -31,6 +31,10 @@ class _Rules:
     intro_cues: re.Pattern[str]
     trailing_headings: tuple[str, ...]
     trailing_line_max: int
+    # Every word a line must contain for a test other than `line_patterns` to remove it (line
+    # and short-line cues, intro anchors, trailing-list headings): one scan of the whole text
+    # finds the few lines that need the full test.
+    any_word: re.Pattern[str]
 
 
 _NEVER = "(?!)"  # an empty cue list matches nothing
@@ -53,6 +57,9 @@ def _rules() -> _Rules:
     def folded(key: str) -> tuple[str, ...]:  # lines are matched folded, so the cues are too
         return tuple(fold_for_matching(cue) for cue in vocab[key])
 
+    # A cue holding a newline can never be in a line: left out, it cannot match across lines.
+    words = tuple(word for key in ("line_cues", "short_line_cues", "intro_anchors", "trailing_list_headings")
+                  for word in folded(key) if "\n" not in word)
     return _Rules(
         line_cues=_any_of_words(folded("line_cues")),
         short_line_cues=_any_of_words(folded("short_line_cues")),
@@ -63,6 +70,7 @@ def _rules() -> _Rules:
         intro_cues=_any_of_words(folded("intro_cues")),
         trailing_headings=folded("trailing_list_headings"),
         trailing_line_max=int(vocab["trailing_list_line_max"]),
+        any_word=_any_of_words(words),
     )
 
 
@@ -75,12 +83,20 @@ def strip_boilerplate(text: str) -> str:
     rules = _rules()
     lines = text.split("\n")
     # Fold once for the whole text: the fold is per character, so its lines are the folded lines.
-    folded = fold_for_matching(text).split("\n")
+    folded_text = fold_for_matching(text)
+    folded = folded_text.split("\n")
     if len(folded) != len(lines):  # pragma: no cover - no character folds to a newline
         folded = [fold_for_matching(line) for line in lines]
+        folded_text = "\n".join(folded)
+    with_cue = _lines_with_word(folded_text, rules.any_word)
     kept: list[str] = []
     i = 0
     while i < len(lines):
+        if i not in with_cue:  # only a whole-line pattern can remove it
+            if not _is_pattern_line(folded[i], rules):
+                kept.append(lines[i])
+            i += 1
+            continue
         if _is_trailing_heading(folded[i], rules):
             i += 1
             while i < len(lines) and _is_list_entry(folded[i], rules):
@@ -90,6 +106,21 @@ def strip_boilerplate(text: str) -> str:
             kept.append(lines[i])
         i += 1
     return "\n".join(kept)
+
+
+def _lines_with_word(text: str, words: re.Pattern[str]) -> set[int]:
+    """Indices of the lines of `text` holding a match of `words` (which never spans a newline).
+
+    The scan finds at least one match in every such line: a match ends in the line it starts in.
+    """
+    found: set[int] = set()
+    line = 0
+    scanned_to = 0
+    for match in words.finditer(text):
+        line += text.count("\n", scanned_to, match.start())
+        scanned_to = match.start()
+        found.add(line)
+    return found
 
 
 def is_boilerplate_line(line: str) -> bool:
@@ -107,6 +138,11 @@ def _is_boilerplate_folded(line: str, rules: _Rules) -> bool:
     if rules.line_patterns.search(line):
         return True
     return _is_intro(line, rules)
+
+
+def _is_pattern_line(line: str, rules: _Rules) -> bool:
+    """`_is_boilerplate_folded` of a line holding none of the cue words."""
+    return rules.line_patterns.search(line) is not None and rules.keep_patterns.search(line) is None
 
 
 def _is_intro(line: str, rules: _Rules) -> bool:

@@ -158,12 +158,14 @@ def read_source_file(path: Path, *, root: Path, max_bytes: int = 20_000_000) -> 
 
 def relative_path(path: Path, root: Path) -> str:
     """`path` as the corpus names it: relative to `root` in posix form (the file name when `root` is the file)."""
-    if root.is_file() or path == root:
+    if path == root:
         return path.name
     try:
-        return path.relative_to(root).as_posix()
+        relative = path.relative_to(root)
     except ValueError:
-        return path.as_posix()
+        return path.name if root.is_file() else path.as_posix()
+    # Nothing lies under a file, so `root` is a folder here: no stat of it for every file.
+    return relative.as_posix()
 
 
 # ---------------------------------------------------------------- the corpus

@@ -239,29 +239,49 @@ def infer_metadata(title: str, text: str) -> dict[str, Any]:
     Example: title "永嘉县实验小学2020学年校本研修工作总结" →
     ``{"school": "永嘉县实验小学", "year": 2020, "stage": "小学"}``.
     """
+    school, year, stage = _inferred(title, text)
+    return {"school": school, "year": year, "stage": stage}
+
+
+# Reading infers each report's metadata, and the worker applies the --meta rows and --pattern
+# to the same report again before sending it: the second inference is served from here.
+@lru_cache(maxsize=64)
+def _inferred(title: str, text: str) -> tuple[str | None, int | None, str | None]:
+    # The report is folded once (a fold the later stages find cached) instead of line by line:
+    # the fold keeps every character's place and folds none to a newline, so its lines are the
+    # folded lines.
+    folded_text = fold_for_matching(text)
     lines = [line for line in text.split("\n") if line]
-    school = _school(title, lines)
-    return {"school": school, "year": _year(title, lines), "stage": infer_stage(school, title, text)}
+    folded_lines = [line for line in folded_text.split("\n") if line]
+    if len(folded_lines) != len(lines):  # pragma: no cover - guarded by construction
+        folded_lines = [fold_for_matching(line) for line in lines]
+    folded_title = fold_for_matching(title)
+    school = _school(title, folded_title, list(zip(lines, folded_lines)))
+    opening = folded_text[: _vocab()["stage_opening_chars"]]
+    stage = _stage(fold_for_matching(school or ""), folded_title, opening)
+    return school, _year(folded_title, folded_lines), stage
 
 
-def _school(title: str, lines: list[str]) -> str | None:
+def _school(title: str, folded_title: str, lines: list[tuple[str, str]]) -> str | None:
+    """The school named by the title or a short opening or closing line (`lines`: each line
+    as written and folded)."""
     vocab = _vocab()
     short = vocab["signature_max"]
-    body = lines[1:] if lines and lines[0] == title else lines
-    candidates = [title]
-    candidates += [line for line in body[: vocab["opening_lines"]] if len(line) <= short]
-    candidates += [line for line in reversed(body[-vocab["closing_lines"] :]) if len(line) <= short]
-    for line in candidates:
-        name = _school_at_start(line)
+    body = lines[1:] if lines and lines[0][0] == title else lines
+    candidates = [(title, folded_title)]
+    candidates += [pair for pair in body[: vocab["opening_lines"]] if len(pair[0]) <= short]
+    candidates += [pair for pair in reversed(body[-vocab["closing_lines"] :]) if len(pair[0]) <= short]
+    for line, folded in candidates:
+        name = _school_at_start(line, folded)
         if name:
             return name
     return None
 
 
-def _school_at_start(line: str) -> str | None:
-    """The school's name when `line` starts with one (after a leading 2020学年…)."""
+def _school_at_start(line: str, folded: str) -> str | None:
+    """The school's name when `line` (`folded`: the line folded) starts with one (after a
+    leading 2020学年…)."""
     vocab = _vocab()
-    folded = fold_for_matching(line)
     start = _TITLE_PREFIX.match(folded).end()
     match = _school_regex().match(folded, start)
     if not match:
@@ -278,18 +298,19 @@ def _school_at_start(line: str) -> str | None:
     return line[match.start("name") : match.end("name")]
 
 
-def _year(title: str, lines: list[str]) -> int | None:
-    folded = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), fold_for_matching(title))
+def _year(folded_title: str, folded_lines: list[str]) -> int | None:
+    """The year the title states, else the year of a closing date line (both given folded)."""
+    folded = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), folded_title)
     for pattern in _TITLE_YEAR:
         for match in pattern.finditer(folded):
             year = _parse_year(match.group(1))
             if year is not None:
                 return year
     vocab = _vocab()
-    for line in reversed(lines[-vocab["closing_lines"] :]):
+    for line in reversed(folded_lines[-vocab["closing_lines"] :]):
         if len(line) > vocab["signature_max"]:
             continue
-        line = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), fold_for_matching(line))
+        line = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), line)
         for pattern in _DATELINE:
             match = pattern.search(line)
             if match and _parse_year(match.group(1)) is not None:
@@ -303,10 +324,14 @@ def infer_stage(school: str | None, title: str, text: str = "") -> str | None:
     ``None`` for offices and area-wide reports that cover several schools (教师发展中心,
     "瓯江区小学语文学科…").
     """
+    opening = fold_for_matching(text[: _vocab()["stage_opening_chars"]])
+    return _stage(fold_for_matching(school or ""), fold_for_matching(title), opening)
+
+
+def _stage(school: str, title: str, opening_text: str) -> str | None:
+    """`infer_stage` of the folded school name, title and opening text."""
     vocab = _vocab()
     pairs = vocab["stage_words"]
-    school = fold_for_matching(school or "")
-    title = fold_for_matching(title)
     if school.endswith(tuple(vocab["office_suffixes"])) or _area_scope().match(_TITLE_PREFIX.sub("", title)):
         return None
     for word, stage in pairs:
@@ -316,7 +341,7 @@ def infer_stage(school: str | None, title: str, text: str = "") -> str | None:
         found = [(source.find(word), i, stage) for i, (word, stage) in enumerate(pairs) if word in source]
         if found:
             return min(found)[2]
-    opening = title + "\n" + fold_for_matching(text[: vocab["stage_opening_chars"]])
+    opening = title + "\n" + opening_text
     for cue, stage in vocab["stage_text_cues"]:
         if re.search(cue, opening, re.MULTILINE):
             return stage

@@ -68,13 +68,23 @@ def normalize_text(raw: str) -> str:
     ("…引领教师成\\n长。" → "…引领教师成长。"); headings keep their own line. Characters
     are never changed, only whitespace and line breaks.
     """
-    text = _NEWLINES.sub("\n", raw)
     lines = []
-    for line in text.split("\n"):
+    for line in _physical_lines(raw):
         line = line.strip().strip(_EDGE_INVISIBLES).strip()
         if line and not _FOOTER_LINE.match(line):
             lines.append(line)
     return "\n".join(_mend_paragraphs(lines))
+
+
+def _physical_lines(raw: str) -> list[str]:
+    """`raw` split at every newline `_NEWLINES` knows, or "\n" (empty lines may be left out).
+
+    str.splitlines splits at the same characters in C, and at three more: the ASCII file, group
+    and record separators. Only a text holding one of those takes the regex.
+    """
+    if "\x1c" in raw or "\x1d" in raw or "\x1e" in raw:
+        return _NEWLINES.sub("\n", raw).split("\n")
+    return raw.splitlines()
 
 
 def is_heading_start(line: str) -> bool:
