@@ -134,11 +134,19 @@ def flatten_result(
     if meta_table or pattern:
         report = attach_report_metadata(result.report, table=meta_table or {}, pattern=pattern)
         result = replace(result, report=report)
-    return result_rows(result, TokenStore.join(result.tokens))
+    rows = result_rows(result, TokenStore.join(result.tokens))
+    if rows.signature is not None:
+        # Sent as its raw bytes: a numpy array pickles and unpickles several times slower (it
+        # was a fifth of the round trip of a report's rows); `signature_values` reads them back.
+        rows.signature = signature_values(rows.signature).tobytes()
+    return rows
 
 
 def signature_values(signature: Any) -> np.ndarray:
-    """A MinHash signature as its hash values in uint32 (datasketch keeps 32-bit values in uint64)."""
+    """A MinHash signature as its hash values in uint32 (datasketch keeps 32-bit values in uint64;
+    `flatten_result` sends the uint32 values as bytes)."""
+    if isinstance(signature, bytes):
+        return np.frombuffer(signature, dtype=np.uint32)
     values = getattr(signature, "hashvalues", signature)
     return np.asarray(values, dtype=np.uint32)
 
