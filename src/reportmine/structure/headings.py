@@ -33,7 +33,9 @@ class _Family:
 @dataclass
 class _Grammar:
     families: list[_Family]
-    any_marker: Pattern[str] | None  # matches where some family matches (a quick rejection)
+    # Matches where some family matches, its group "f<i>" naming the first such family i: one
+    # failed match rejects a line, one match skips the families that cannot match.
+    any_marker: Pattern[str] | None
     title_max: int
     title_with_body_max: int
     heading_body_min: int
@@ -102,11 +104,12 @@ def _load_grammar() -> _Grammar:
 
 
 def _any_of(families: list[_Family]) -> Pattern[str] | None:
-    """One alternation of every family pattern (groups unnamed): most lines start with no marker,
-    and one failed match rejects them instead of one match per family."""
+    """One alternation of every family pattern, family i's as group "f<i>" (its own groups
+    unnamed): most lines start with no marker, and one failed match rejects them instead of one
+    match per family; the alternation takes the first family that matches."""
     unnamed = [re.sub(r"\(\?P<\w+>", "(?:", family.regex.pattern) for family in families]
     try:
-        return re.compile("|".join(f"(?:{pattern})" for pattern in unnamed))
+        return re.compile("|".join(f"(?P<f{index}>{pattern})" for index, pattern in enumerate(unnamed)))
     except re.error:  # e.g. a back-reference to a named group: check the families one by one
         return None
 
@@ -115,13 +118,15 @@ _GRAMMAR = _load_grammar()
 _LINE = re.compile(r"[^\n]+")
 _TRAILING_PUNCT = "。！？!?；;：:，,、 \u3000"
 _SENTENCE_END = "。！？!?；;"
+_SENTENCE_END_CHAR = re.compile(f"[{re.escape(_SENTENCE_END)}]")
 _BRACKETED = re.compile(r"[【\[〖]\s*(.+?)\s*[】\]〗]")
+_HALF_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def parse_ordinal(numeral: str, numerals: str) -> int:
     """Return the integer value of one heading ordinal, e.g. ``parse_ordinal("十二", "cn") == 12``."""
     if numerals == "ar":
-        return int(numeral.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+        return int(numeral.translate(_HALF_WIDTH_DIGITS))
     if numerals == "circled":
         return ord(numeral) - ord("①") + 1
     if numerals == "latin":
@@ -134,9 +139,13 @@ def parse_ordinal(numeral: str, numerals: str) -> int:
 
 def match_marker(line: str) -> tuple[_Family, re.Match[str]] | None:
     """Return the marker family and match at the start of `line`, e.g. for "（二）采取多种培训模式"."""
-    if _GRAMMAR.any_marker is not None and _GRAMMAR.any_marker.match(line) is None:
-        return None
-    for family in _GRAMMAR.families:
+    families = _GRAMMAR.families
+    if _GRAMMAR.any_marker is not None:
+        first = _GRAMMAR.any_marker.match(line)
+        if first is None:
+            return None
+        families = families[int(first.lastgroup[1:]):]  # the families before it do not match
+    for family in families:
         found = family.regex.match(line)
         if found and found.end() < len(line):
             return family, found
@@ -224,7 +233,7 @@ def _split_title(rest: str) -> tuple[str, int, int, str]:
     """Return (title, chars up to the body, body length, shape) for the text after a marker."""
     brk = _GRAMMAR.title_break.search(rest)
     # "新教材研读：从“读懂”到“用好”" — a short line without a final stop is one title.
-    whole_line = len(rest) <= _GRAMMAR.title_max and not any(c in _SENTENCE_END for c in rest)
+    whole_line = len(rest) <= _GRAMMAR.title_max and _SENTENCE_END_CHAR.search(rest) is None
     if brk is None or not rest[brk.end():].strip() or whole_line:
         title = rest.rstrip(_TRAILING_PUNCT)
         shape = "title" if len(rest) <= _GRAMMAR.title_max else "sentence"
