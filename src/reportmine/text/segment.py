@@ -208,8 +208,22 @@ _IS_WORD: dict[str, bool] = {}
 _IS_CONTENT: dict[frozenset[str], dict[str, bool]] = {}  # per stop-word set
 
 
+_KEPT_BLOCK = 256  # tokens filtered at a time: a block with an unknown token is looked up again
+
+
 def _kept(memo: dict[str, bool], tokens: list[str], test: Callable[[str], bool]) -> list[str]:
     """Return the tokens passing `test`, each distinct token tested once per process (`memo`)."""
+    if len(tokens) <= _KEPT_BLOCK:
+        return _kept_block(memo, tokens, test)
+    kept: list[str] = []
+    # A third of the reports of a fresh process bring a new word or two: block by block, such a
+    # word costs a second pass over its block, not over the whole report.
+    for begin in range(0, len(tokens), _KEPT_BLOCK):
+        kept += _kept_block(memo, tokens[begin : begin + _KEPT_BLOCK], test)
+    return kept
+
+
+def _kept_block(memo: dict[str, bool], tokens: list[str], test: Callable[[str], bool]) -> list[str]:
     for _attempt in range(2):
         try:
             # A filter run in C. Once a few reports are done nearly every token is known, so the
