@@ -160,6 +160,12 @@ def relative_path(path: Path, root: Path) -> str:
     """`path` as the corpus names it: relative to `root` in posix form (the file name when `root` is the file)."""
     if path == root:
         return path.name
+    # Paths print normalized (no "." parts, no doubled or trailing separators), so a file under
+    # `root` prints as root, a separator and what pathlib's part-by-part relative_to would give
+    # (at several times the cost).
+    prefix = str(root) + os.sep
+    if str(path).startswith(prefix):
+        return str(path)[len(prefix):].replace(os.sep, "/")
     try:
         relative = path.relative_to(root)
     except ValueError:

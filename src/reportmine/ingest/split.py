@@ -13,6 +13,7 @@ _REPORT_WORDS = ("总结", "汇报", "报告", "计划", "述职", "心得", "�
 _TITLE_WORDS = ("总结", "小结", "报告", "汇报")
 _TITLE_MAX = 40  # a report title is short; longer first lines are body text
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_NUMBER_ENDS = frozenset("一二三四五六七八九十）)")  # besides digits, what a numbered title ends in
 # "小学校本研训项目工作总结1", "工作总结（二）", "范文三": a stem and a trailing number.
 _NUMBERED_TITLE = re.compile(rf"^(?P<stem>\D.{{1,{_TITLE_MAX}}}?)[（(]?(?<!\d)(?P<num>{_NUM})[）)]?$")
 # "【篇一】", "篇二：学校工作总结", "第三篇 …", "【范文一】": a marker, maybe a title after it.
@@ -87,7 +88,7 @@ def _numbered_starts(lines: list[str]) -> list[tuple[int, str, int]]:
     """(line index, title, lines to skip) of each "<stem><n>" title, when a stem counts 1..n."""
     by_stem: dict[str, list[tuple[int, int]]] = {}
     for index, line in enumerate(lines):
-        if len(line) > _TITLE_MAX or line[-1] in "。，；;,":
+        if len(line) > _TITLE_MAX or not _may_end_numbered(line[-1]):
             continue
         match = _NUMBERED_TITLE.match(line)
         if not match:
@@ -99,6 +100,13 @@ def _numbered_starts(lines: list[str]) -> list[tuple[int, str, int]]:
         if _is_sequence([n for _, n in hits]):
             return [(index, lines[index], 0) for index, _ in hits]
     return []
+
+
+def _may_end_numbered(last: str) -> bool:
+    """Whether a line ending in `last` can match `_NUMBERED_TITLE`: it ends in its number (\\d is
+    a Unicode decimal digit, as str.isdecimal) or a closing bracket. Most lines do not, and this
+    spares them the pattern's lazy search for a stem."""
+    return last.isdecimal() or last in _NUMBER_ENDS
 
 
 def _marker_starts(lines: list[str]) -> list[tuple[int, str, int]]:
