@@ -6,7 +6,6 @@ endings, stage words) lives in ``resources/metadata.yaml``.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from functools import lru_cache
@@ -389,4 +388,5 @@ def apply_metadata(
     extra = dict(report.extra)
     for source, row in sources[:2][::-1]:  # meta overrides pattern for extra columns too
         extra.update({k: v for k, v in row.items() if k not in META_FIELDS and _present(v)})
-    return dataclasses.replace(report, **values, extra=extra, meta_source=meta_source)
+    # A new record from the field values (dataclasses.replace re-reads the field list per call).
+    return Report(**{**vars(report), **values, "extra": extra, "meta_source": meta_source})
