@@ -161,8 +161,7 @@ def relative_path(path: Path, root: Path) -> str:
     if path == root:
         return path.name
     # Paths print normalized (no "." parts, no doubled or trailing separators), so a file under
-    # `root` prints as root, a separator and what pathlib's part-by-part relative_to would give
-    # (at several times the cost).
+    # `root` prints as root, a separator and what pathlib's part-by-part relative_to gives.
     prefix = str(root) + os.sep
     if str(path).startswith(prefix):
         return str(path)[len(prefix):].replace(os.sep, "/")

@@ -77,7 +77,7 @@ def normalize_text(raw: str) -> str:
 
 
 def _physical_lines(raw: str) -> list[str]:
-    """`raw` split at every newline `_NEWLINES` knows, or "\n" (empty lines may be left out).
+    """`raw` split at "\\n" and every newline `_NEWLINES` knows (empty lines may be left out).
 
     str.splitlines splits at the same characters in C, and at three more: the ASCII file, group
     and record separators. Only a text holding one of those takes the regex.
