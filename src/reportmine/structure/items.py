@@ -20,6 +20,7 @@ from reportmine.models import Item, Section
 from reportmine.structure.headings import match_marker, parse_ordinal
 from reportmine.structure.roles import assign_roles
 from reportmine.text.normalize import fold_for_matching
+from reportmine.text.patterns import word_alternation
 from reportmine.vocab import load_vocab
 
 # A sentence, searched within one paragraph (a line joined across a break keeps its "\n").
@@ -112,17 +113,22 @@ def categorize_shortcoming(text: str, codebook: dict[str, Any] | None = None) ->
     return _best_code(fold_for_matching(text), book["default"], _cue_lists(book))
 
 
-_CueLists = tuple[tuple[str, tuple[str, ...]], ...]  # (code, its cues longest first), codebook order
+# (code, a pattern finding any of its cues, its cues longest first), in codebook order
+_CueLists = tuple[tuple[str, "Pattern[str]", tuple[str, ...]], ...]
 
 
 def _cue_lists(book: dict[str, Any]) -> _CueLists:
     """The codebook's cue lists ready for `_best_code` (prepared once per report, not per item)."""
-    return tuple((code, _longest_first(tuple(cues))) for code, cues in book["codes"].items())
+    return tuple((code, *_prepared_cues(tuple(cues))) for code, cues in book["codes"].items())
 
 
 def _best_code(folded: str, default: str, cue_lists: _CueLists) -> str:
     best_code, best_score = default, 0
-    for code, cues in cue_lists:
+    for code, any_cue, cues in cue_lists:
+        # most items hold no cue of most codes: one search rules a code out instead of a
+        # count per cue
+        if any_cue.search(folded) is None:
+            continue
         score = _covered_chars(folded, cues)
         if score > best_score:
             best_code, best_score = code, score
@@ -130,9 +136,12 @@ def _best_code(folded: str, default: str, cue_lists: _CueLists) -> str:
 
 
 @lru_cache(maxsize=256)
-def _longest_first(cues: tuple[str, ...]) -> tuple[str, ...]:
-    """The non-empty cues, longest first (stable): sorted once per cue list, not per item."""
-    return tuple(sorted((c for c in cues if c), key=len, reverse=True))
+def _prepared_cues(cues: tuple[str, ...]) -> tuple[Pattern[str], tuple[str, ...]]:
+    """A pattern matching any non-empty cue (never matching when there is none) and the cues
+    longest first (stable): built once per cue list, not per item."""
+    words = [c for c in cues if c]
+    any_cue = re.compile(word_alternation(words)) if words else re.compile(r"(?!)")
+    return any_cue, tuple(sorted(words, key=len, reverse=True))
 
 
 def _covered_chars(text: str, longest_first: tuple[str, ...]) -> int:
@@ -166,8 +175,8 @@ def extract_shortcomings(
     items = _to_items(text, sections, spans)
     book = codebook if codebook is not None else load_shortcoming_codebook()
     cue_lists = _cue_lists(book)
-    for item in items:  # as categorize_shortcoming(item.text, book)
-        item.category = _best_code(fold_for_matching(item.text), book["default"], cue_lists)
+    for item in items:  # as categorize_shortcoming(item.text, book); the fold works per character
+        item.category = _best_code(folded[item.start:item.end], book["default"], cue_lists)
     return items
 
 
