@@ -264,8 +264,11 @@ def _region_items(
     if role == "problems":  # "存在的不足与今后打算": the problems end where the plans begin
         plan_at = [i for i, (a, b) in enumerate(paragraphs) if _CUES.plan_start.search(text[a:b])]
         paragraphs = paragraphs[: plan_at[0]] if plan_at else paragraphs
-    if any(_paragraph_items(text, a, b) for a, b in paragraphs):
-        return _enumerated_items(text, paragraphs)
+    # the first paragraph with items opens the list; its items are read once, not again below
+    opening = next(((index, found) for index, (a, b) in enumerate(paragraphs)
+                    if (found := _paragraph_items(text, a, b))), None)
+    if opening is not None:
+        return _enumerated_items(text, paragraphs, *opening)
     spans: list[_Span] = []
     for a, b in paragraphs:
         spans += [s for s in _sentences(text, a, b) if _keeps_sentence(text[s[0]:s[1]], role)]
@@ -280,15 +283,17 @@ def _keeps_sentence(sentence: str, role: str) -> bool:
     return True
 
 
-def _enumerated_items(text: str, paragraphs: list[tuple[int, int]]) -> list[_Span]:
-    """Items of a list; paragraphs before it are its lead, a plain paragraph after it ends it."""
-    spans: list[_Span] = []
-    for a, b in paragraphs:
+def _enumerated_items(
+    text: str, paragraphs: list[tuple[int, int]], first: int, first_items: list[_Span]
+) -> list[_Span]:
+    """Items of a list opening with paragraph number `first` (its items `first_items`): the
+    paragraphs before it are its lead, a plain paragraph after it ends it."""
+    spans = list(first_items)
+    for a, b in paragraphs[first + 1:]:
         found = _paragraph_items(text, a, b)
-        if found:
-            spans += found
-        elif spans:
+        if not found:
             break
+        spans += found
     return spans
 
 
