@@ -281,3 +281,29 @@ def test_overview_and_labels_read_each_distinct_value_once_with_the_same_labels(
     assert overview["schools"] == 1 and overview["years"] == ["2020", "2021"]
     assert html_report._report_labels(reports) == {
         "a": "教研总结（一中，2020）", "b": "b（(未知)，(未知)）", "c": "c（(未知)，2021）", "d": "教研总结（一中，2020）"}
+
+
+@pytest.mark.parametrize("text", ["", "abc", XSS_SCRIPT, "<img src=x onerror=alert(1)>", "a&b'c\"d<e>f", "&amp;", "学校"])
+def test_escape_html_is_markupsafe_escape(text):
+    from markupsafe import escape
+
+    assert html_report.escape_html(text) == str(escape(text))
+
+
+def test_table_rows_are_escaped(hostile_analysis):
+    from markupsafe import escape
+
+    frame = hostile_analysis.reports[["report_id", "title"]]
+    view = html_report._table_view(frame)
+    expected = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>\n" for row in view["rows"])
+    assert str(view["body"]) == expected and "<script>" not in expected
+
+
+def test_report_text_quoting_a_picture_placeholder_is_left_alone(analysis, pictures, tmp_path):
+    charts, clouds = pictures
+    quoted = html_report._image_placeholder(0)
+    page = write_html_report(analysis, tmp_path / "r.html", charts=charts, wordclouds=clouds,
+                             title="总结" + quoted).read_text(encoding="utf-8")
+    assert page.count(quoted) == 2  # <title> and <h1>, not a picture
+    assert len(_parse(page).values("src")) == len(charts) // 2 + len(clouds)
+    assert all(src.startswith("data:image/png;base64,") for src in _parse(page).values("src"))

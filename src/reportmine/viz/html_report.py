@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from reportmine.errors import ReportmineError
 from reportmine.viz.charts import METRIC_LABELS, UNKNOWN, _labels, group_label  # noqa: F401 (group_label: re-exported)
@@ -35,7 +37,8 @@ CHART_TITLES = {
     "code_prevalence": "各校编码出现比例",
     "topic_trends": "主题随年份的变化",
 }
-_FONT_PLACEHOLDER = "reportmine-font-face-placeholder-3f9c2d7a"  # see _font_placeholder
+_FONT_PLACEHOLDER = "reportmine-placeholder-3f9c2d7a"  # see _font_placeholder and _image_placeholder
+_PLACEHOLDER_RE = re.compile(re.escape(_FONT_PLACEHOLDER) + r"-(?:font|image)-[0-9]+-end")
 FONT_PARTS = 1  # the embedded font is cut in this many files (more only helps when subsetting is slow)
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _LEVEL_LABELS = {
@@ -77,22 +80,25 @@ def write_html_report(
             computes it while the pictures are still being drawn); computed here when None.
     """
     template = _environment().get_template("report.html")
-    placeholders = [_font_placeholder(part) for part in range(FONT_PARTS)] if embed_font else []
-    context = {"title": title, "generated_at": generated_at, "font_faces": placeholders,
+    fonts = [_font_placeholder(part) for part in range(FONT_PARTS)] if embed_font else []
+    pictures = pictures_context(analysis, charts=charts, wordclouds=wordclouds)
+    # The page is rendered once with placeholders where the fonts and the pictures go, then
+    # they are put in: the page's characters, which decide the font subset, are read without
+    # the megabytes of base64 of the pictures. Placeholders, @font-face rules and data URIs are
+    # printable ASCII (which autoescape leaves alone and the subset always holds), so this is
+    # the page a render with the fonts and pictures themselves would give.
+    images: dict[str, str] = {}
+    context = {"title": title, "generated_at": generated_at, "font_faces": fonts,
                **(tables if tables is not None else tables_context(analysis)),
-               **pictures_context(analysis, charts=charts, wordclouds=wordclouds)}
+               **_pictures_with_placeholders(pictures, images)}
     page = template.render(**context)
-    if embed_font:
-        # The page's own characters decide the subset. The page is rendered once with
-        # placeholders where the fonts go, then they are replaced: the characters of the
-        # @font-face rules and of the data URIs are printable ASCII, which the subset always
-        # holds, so this is the page a second render with the fonts would give.
-        font_faces = _font_data_uris(page, font_path)
-        if font_faces and all(page.count(placeholder) == 1 for placeholder in placeholders):
-            for placeholder, face in zip(placeholders, font_faces):
-                page = page.replace(placeholder, face)
-        else:  # no font to embed (drop the @font-face rules), or a report happens to quote a placeholder
-            page = template.render(**{**context, "font_faces": font_faces})
+    font_faces = _font_data_uris(page, font_path) if embed_font else []
+    swaps = {**dict(zip(fonts, font_faces)), **images}
+    found = _PLACEHOLDER_RE.findall(page)
+    if len(font_faces) == len(fonts) and len(found) == len(swaps) and set(found) == set(swaps):
+        page = _PLACEHOLDER_RE.sub(lambda match: swaps[match.group()], page)
+    else:  # no font to embed (drop the @font-face rules), or a report happens to quote a placeholder
+        page = template.render(**{**context, **pictures, "font_faces": font_faces})
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(page, encoding="utf-8", newline="\n")
@@ -160,7 +166,24 @@ def _font_data_uris(page: str, font_path: Path | str | None) -> list[str]:
 def _font_placeholder(part: int) -> str:
     """Stands for the data URI of font `part` while the page is rendered: letters, digits and
     "-" only (autoescape leaves it alone), and no placeholder is the beginning of another."""
-    return f"{_FONT_PLACEHOLDER}-{part}-end"
+    return f"{_FONT_PLACEHOLDER}-font-{part}-end"
+
+
+def _image_placeholder(number: int) -> str:
+    """Stands for the data URI of picture `number` while the page is rendered (as _font_placeholder)."""
+    return f"{_FONT_PLACEHOLDER}-image-{number}-end"
+
+
+def _pictures_with_placeholders(pictures: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
+    """`pictures` with a placeholder for each picture's data URI; `images` gets placeholder → URI."""
+    shown = dict(pictures)
+    for key in ("charts", "wordclouds"):
+        shown[key] = []
+        for image in pictures[key]:
+            placeholder = _image_placeholder(len(images))
+            images[placeholder] = image["src"]
+            shown[key].append({**image, "src": placeholder})
+    return shown
 
 
 def report_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Sequence[Path] = ()) -> dict[str, Any]:
@@ -226,6 +249,11 @@ def _is_missing(value: Any) -> bool:
 
 def cell_text(value: Any) -> str:
     """Display form of one table cell: blanks for missing values, short floats, lists joined."""
+    kind = type(value)
+    if kind is str:  # the common cells first, with the answers of the general path below
+        return value
+    if kind is float and not math.isnan(value) and not math.isinf(value):
+        return str(int(value)) if value.is_integer() else format(round(value, 3), "g")
     if isinstance(value, (list, tuple, np.ndarray)):  # top_terms may be a list of words
         return "、".join(cell_text(item) for item in list(value))
     if isinstance(value, np.generic):  # numpy scalars behave like their Python counterparts
@@ -243,21 +271,41 @@ def cell_text(value: Any) -> str:
 
 def _table_view(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> dict[str, Any]:
     shown = frame.head(max_rows)
-    columns = [_column_texts(shown.iloc[:, index]) for index in range(shown.shape[1])]
-    rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(shown))]
-    return {"columns": [str(c) for c in frame.columns], "rows": rows, "total": len(frame)}
+    columns = [_column_texts_and_html(shown.iloc[:, index]) for index in range(shown.shape[1])]
+    rows = [list(row) for row in zip(*(texts for texts, _ in columns))] if columns else [[] for _ in range(len(shown))]
+    # The rows as the page shows them, built here: the template escaping and writing each cell
+    # was most of the page's render time. The cells are escaped as autoescape does (markupsafe).
+    if columns:
+        body = "".join(f"<tr><td>{'</td><td>'.join(row)}</td></tr>\n" for row in zip(*(htmls for _, htmls in columns)))
+    else:
+        body = "<tr></tr>\n" * len(shown)
+    return {"columns": [str(c) for c in frame.columns], "rows": rows, "total": len(frame), "body": Markup(body)}
 
 
 def _column_texts(column: pd.Series) -> list[str]:
     """:func:`cell_text` of every cell, computed once per distinct value (compare tables repeat
     0 and the same labels in thousands of cells)."""
+    return _column_texts_and_html(column)[0]
+
+
+def _column_texts_and_html(column: pd.Series) -> tuple[list[str], list[str]]:
+    """:func:`cell_text` of every cell and the same escaped for HTML, each computed once per
+    distinct value (compare tables repeat 0 and the same labels in thousands of cells)."""
     values = column.astype(object)  # Python objects, not numpy scalars: floats stay floats
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     except TypeError:  # unhashable cells (lists of top terms): one by one
-        return [cell_text(value) for value in values]
+        texts = [cell_text(value) for value in values]
+        return texts, [escape_html(text) for text in texts]
     texts = np.array([cell_text(value) for value in uniques] + [""], dtype=object)
-    return texts[codes].tolist()  # code -1 (missing) picks the trailing ""
+    htmls = np.array([escape_html(text) for text in texts], dtype=object)
+    return texts[codes].tolist(), htmls[codes].tolist()  # code -1 (missing) picks the trailing ""
+
+
+def escape_html(text: str) -> str:
+    """`text` escaped for HTML exactly as markupsafe.escape (jinja2's autoescape) does, as a
+    plain string: without building a Markup object, a third of the cost of a short string."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
 
 
 def _report_labels(reports: pd.DataFrame) -> dict[str, str]:
