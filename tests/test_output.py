@@ -251,3 +251,30 @@ def test_text_categories_are_tested_at_once_and_kept_when_none_is_formula_like()
     for prefix in output._FORMULA_PREFIXES:  # each prefix is caught by the vectorised test too
         risky = pd.Series(pd.Categorical(["一中", f"{prefix}x", None]))
         assert output.neutralize_frame(pd.DataFrame({"s": risky}))["s"].astype(object).tolist()[:2] == ["一中", f"'{prefix}x"]
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 100])
+def test_csv_and_parquet_written_together_equal_each_written_alone(tmp_path: Path, chunk_rows: int):
+    frame = pd.DataFrame({
+        "text": pd.array(["=1+1", "ok", None, "-x", "@a"], dtype="str"),
+        "code": pd.Categorical(["=a", "b", "b", "+c", None]),
+        "clash": pd.Categorical(["=a", "'=a", "b", "=a", None]),
+        "numbers_as_objects": pd.Series([1, None, 3, -4, 5], dtype=object),
+        "flags_as_objects": pd.Series([True, None, False, True, None], dtype=object),
+        "floats_as_objects": pd.Series([0.1, None, 1e-5, -4.0, float("nan")], dtype=object),
+        "lists": [["=x", "y"], None, [], ("a",), {"k": "=v"}],
+        "controls": ["\tx", "\rz", "x\t", "+", ""],
+        "counts": pd.array([1, None, 2, 3, None], dtype="Int64"),
+        "floats": [0.1, 1e-5, float("nan"), 2.5, -1e20],
+        "nothing": [None] * 5,
+        "year": pd.Categorical([2020, 2021, None, 2020, 2021]),
+        "objects": pd.Series(["=a", None, "b", float("nan"), "-"], dtype=object),
+    })
+    output.write_csv(frame, tmp_path / "alone.csv", chunk_rows=chunk_rows)
+    output.write_parquet(frame, tmp_path / "alone.parquet", chunk_rows=chunk_rows)
+    seconds: dict[str, float] = {}
+    output.write_csv_and_parquet(frame, tmp_path / "together.csv", tmp_path / "together.parquet",
+                                 chunk_rows=chunk_rows, seconds=seconds)
+    assert (tmp_path / "alone.csv").read_bytes() == (tmp_path / "together.csv").read_bytes()
+    assert (tmp_path / "alone.parquet").read_bytes() == (tmp_path / "together.parquet").read_bytes()
+    assert set(seconds) == {"csv", "parquet"}

@@ -145,7 +145,82 @@ def write_parquet(frame: pd.DataFrame, target: Path, *, chunk_rows: int = PARQUE
         with pq.ParquetWriter(temporary, schema) as writer:
             for start in range(0, max(len(ready), 1), chunk_rows):
                 chunk = ready.iloc[start : start + chunk_rows]
-                writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
+                writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False, nthreads=1))
+
+
+def write_csv_and_parquet(frame: pd.DataFrame, csv_target: Path, parquet_target: Path, *,
+                          chunk_rows: int = PARQUET_CHUNK_ROWS, seconds: dict[str, float] | None = None) -> None:
+    """`write_csv` and `write_parquet` of `frame`, the same bytes, with one conversion to Arrow.
+
+    Each chunk of rows (a Parquet row group) is converted once; its CSV copy is neutralised
+    in Arrow (text cells only, as `neutralize_frame` does) rather than from a neutralised
+    copy of the frame converted a second time. Adds the seconds of each file (the conversion
+    counted with the Parquet file) to `seconds["csv"]` and `seconds["parquet"]` if given.
+    """
+    timing = seconds if seconds is not None else {}
+    started = time.perf_counter()
+    import pyarrow as pa
+    import pyarrow.csv as arrow_csv
+    import pyarrow.parquet as pq
+
+    ready = _parquet_ready(frame)
+    try:
+        schema = pa.Schema.from_pandas(ready, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        # Values Parquet cannot hold: the CSV is still written, then write_parquet says why.
+        write_csv(frame, csv_target)
+        timing["csv"] = timing.get("csv", 0.0) + time.perf_counter() - started
+        write_parquet(frame, parquet_target)
+        return
+    as_text = {index for index in range(ready.shape[1]) if _mixed_objects(ready.iloc[:, index])}
+    csv_seconds = 0.0
+    with atomic_path(csv_target, suffix=".csv") as csv_temporary, \
+            atomic_path(parquet_target, suffix=".parquet") as parquet_temporary:
+        with csv_temporary.open("wb") as handle, pq.ParquetWriter(parquet_temporary, schema) as writer:
+            handle.write(codecs.BOM_UTF8)
+            for start in range(0, max(len(ready), 1), chunk_rows):
+                chunk = ready.iloc[start : start + chunk_rows]
+                table = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False, nthreads=1)
+                writer.write_table(table)
+                csv_started = time.perf_counter()
+                options = arrow_csv.WriteOptions(include_header=start == 0, quoting_style="needed")
+                original = frame.iloc[start : start + chunk_rows]
+                arrow_csv.write_csv(_neutral_csv_table(table, original, as_text), handle, write_options=options)
+                csv_seconds += time.perf_counter() - csv_started
+    timing["csv"] = timing.get("csv", 0.0) + csv_seconds
+    timing["parquet"] = timing.get("parquet", 0.0) + time.perf_counter() - started - csv_seconds
+
+
+def _mixed_objects(values: pd.Series) -> bool:
+    """An object column holding values other than text (numbers beside text)."""
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty")
+
+
+# A text cell that spreadsheets would read as a formula (_FORMULA_PREFIXES), in RE2 syntax.
+_FORMULA_RE2 = "^[=+\\-@\t\r]"
+
+
+def _neutral_csv_table(table: Any, chunk: pd.DataFrame, as_text: set[int]) -> Any:
+    """The CSV form of `table` (the Arrow copy of `chunk`, lists made JSON), as
+    `_arrow_table(neutralize_frame(chunk))` gives it: categories decoded and text cells
+    starting like a formula prefixed with `'`. Columns of mixed objects (`as_text`, rare) go
+    through that very path, column by column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for index, field in enumerate(table.schema):
+        if index in as_text:
+            column = _arrow_table(neutralize_frame(chunk.iloc[:, [index]])).column(0)
+        else:
+            column = table.column(index)
+            if pa.types.is_dictionary(field.type):
+                column = pc.cast(column, field.type.value_type)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                if pc.any(pc.match_substring_regex(column, _FORMULA_RE2)).as_py():
+                    column = pc.replace_substring_regex(column, "(" + _FORMULA_RE2 + ")", "'\\1")
+        if column is not table.column(index):
+            table = table.set_column(index, field.name, column)
+    return table
 
 
 def write_xlsx(
@@ -197,15 +272,23 @@ def write_tables(
     timing = seconds if seconds is not None else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    writers = {"csv": write_csv, "parquet": write_parquet}
-    for fmt in ("csv", "parquet"):
-        if fmt not in chosen:
-            continue
-        started = time.perf_counter()
+    if "csv" in chosen and "parquet" in chosen:
+        # Each table goes to Arrow once for both files (write_csv_and_parquet).
+        split = {"csv": 0.0, "parquet": 0.0}
         for name, frame in tables.items():
-            writers[fmt](frame, out_dir / f"{name}.{fmt}")
-            written.append(out_dir / f"{name}.{fmt}")
-        timing[fmt] = time.perf_counter() - started
+            write_csv_and_parquet(frame, out_dir / f"{name}.csv", out_dir / f"{name}.parquet", seconds=split)
+        written += [out_dir / f"{name}.{fmt}" for fmt in ("csv", "parquet") for name in tables]
+        timing.update(split)
+    else:
+        writers = {"csv": write_csv, "parquet": write_parquet}
+        for fmt in ("csv", "parquet"):
+            if fmt not in chosen:
+                continue
+            started = time.perf_counter()
+            for name, frame in tables.items():
+                writers[fmt](frame, out_dir / f"{name}.{fmt}")
+                written.append(out_dir / f"{name}.{fmt}")
+            timing[fmt] = time.perf_counter() - started
     if "xlsx" in chosen:
         started = time.perf_counter()
         write_xlsx(tables, out_dir / workbook_name)
@@ -235,7 +318,7 @@ def _arrow_table(frame: pd.DataFrame) -> Any:
         # Object columns left mixed (numbers beside text) are written as their text.
         if ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
             ready[column] = ready[column].map(lambda value: value if value is None or pd.isna(value) else str(value))
-    table = pa.Table.from_pandas(ready, preserve_index=False)
+    table = pa.Table.from_pandas(ready, preserve_index=False, nthreads=1)
     # Categories become their plain values (Arrow writes no dictionaries to CSV), decoded by
     # Arrow: pandas' astype builds a Python string per row, a third of the CSV's time.
     for index, field in enumerate(table.schema):
