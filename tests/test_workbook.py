@@ -117,3 +117,20 @@ def test_categorical_with_unused_or_numeric_categories_is_written_cell_by_cell()
     for column in (unused_number, numbers):
         assert workbook.sheet_xml(pd.DataFrame({"t": column})) == workbook.sheet_xml(pd.DataFrame({"t": column.astype(object)}))
     assert workbook.sheet_xml(pd.DataFrame({"t": pd.Categorical([None, None], categories=[])})).count("<c ".encode()) == 1
+
+
+def test_joined_bytes_of_a_slice():
+    import pyarrow as pa
+
+    strings = pa.array(["<row>甲</row>", "<row>B</row>", "<row>丙</row>", "<row>D</row>"])
+    assert bytes(workbook._joined_bytes(strings.slice(1, 2))) == "<row>B</row><row>丙</row>".encode("utf-8")
+    assert bytes(workbook._joined_bytes(strings.slice(0, 0))) == b""
+
+
+def test_cell_text_skips_the_passes_a_column_does_not_need():
+    import pyarrow as pa
+
+    plain = pa.array(["学校", "a b", None, "x" * 40_000])
+    assert workbook._cell_text(plain).to_pylist() == ["学校", "a b", None, "x" * (workbook.CELL_LIMIT - 20) + "…[truncated]"]
+    special = pa.array(["a&b", "<i>\x00", None, "ok"])
+    assert workbook._cell_text(special).to_pylist() == ["a&amp;b", "&lt;i&gt;", None, "ok"]
