@@ -142,3 +142,16 @@ def test_frequencies_limit_keeps_the_first_words_of_the_full_ranking():
     full = _frequencies(tokens, font, 2)
     for limit in (0, 1, 3, 4, 6, 10):
         assert _frequencies(tokens, font, 2, limit=limit) == dict(list(full.items())[:limit])
+
+
+@pytest.mark.parametrize(("width", "height", "scale"), [(640, 400, 2.5), (300, 200, 2.5), (402, 300, 2), (401, 300, 1)])
+def test_cloud_laid_out_at_a_fractional_scale_keeps_the_size_and_the_smallest_words(analysis, width, height, scale):
+    from reportmine.viz.wordclouds import SMALLEST_WORD_PIXELS
+
+    font = find_cjk_font()
+    tokens = [token for token_list in analysis.tokens.values() for token in token_list]
+    cloud = render_wordcloud(_frequencies([tokens], font, 2), font_path=font, width=width, height=height,
+                             max_words=30, layout_scale=2.5)
+    assert cloud.scale == scale and (cloud.width, cloud.height) == (round(width / scale), round(height / scale))
+    assert cloud.to_image().size == (width, height)
+    assert int(cloud.min_font_size * scale) <= SMALLEST_WORD_PIXELS

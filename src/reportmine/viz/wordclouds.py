@@ -42,7 +42,8 @@ _EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
 # report's tokens was most of the clouds' cost on a large corpus (the corpus and each year are
 # groups too). A cloud's sizes are relative, so the counts need no scaling.
 MAX_REPORTS_COUNTED = 200
-LAYOUT_SCALE = 2  # words are placed on a canvas this many times smaller (see render_wordcloud)
+LAYOUT_SCALE = 2.5  # words are placed on a canvas this many times smaller (see render_wordcloud)
+SMALLEST_WORD_PIXELS = 8  # the smallest words drawn are about this high (see render_wordcloud)
 PALETTE_COLORS = 64  # colours of the saved PNG
 PNG_COMPRESS_LEVEL = 4  # zlib level of the saved PNG (see _draw)
 _CANDIDATES_PER_WORD = 3  # most frequent words tested for drawability per word drawn (_frequencies)
@@ -152,23 +153,25 @@ def render_wordcloud(
     max_words: int = 80,
     width: int = 640,
     height: int = 400,
-    layout_scale: int = LAYOUT_SCALE,
+    layout_scale: float = LAYOUT_SCALE,
 ) -> Any:
     """Lay out a ``wordcloud.WordCloud`` from word frequencies (seeded, white background).
 
     The words are placed on a canvas ``layout_scale`` times smaller than ``width`` × ``height``
     and drawn at full size (``to_image()`` is ``width`` × ``height``): placing is the costly part
-    and grows with the canvas area, so a scale of 2 lays out four times faster; the words stay
-    sharp, only the gaps between them are a little coarser. The largest scale up to
-    ``layout_scale`` that divides both sides is used, so the picture always has exactly the
-    size asked for.
+    and grows with the canvas area, so a scale of 2.5 lays out six times faster; the words stay
+    sharp, only the gaps between them and the steps between font sizes are a little coarser
+    (2.5 pixels). The first of ``layout_scale`` and the whole numbers below it that divides both
+    sides into whole numbers is used, so the picture always has exactly the size asked for.
+    The smallest words are about SMALLEST_WORD_PIXELS high at any scale (wordcloud's own
+    smallest size, 4, where the scale is 2 or less).
     """
     try:
         from wordcloud import WordCloud
     except ImportError as exc:  # pragma: no cover - wordcloud is a declared dependency
         raise ReportmineError("Word clouds need the wordcloud package: pip install wordcloud") from exc
-    scale = next(s for s in range(max(1, layout_scale), 0, -1) if width % s == 0 and height % s == 0)
-    width, height = width // scale, height // scale
+    scale = next(s for s in _scales(layout_scale) if (width / s).is_integer() and (height / s).is_integer())
+    width, height = round(width / scale), round(height / scale)
     cloud = WordCloud(
         font_path=str(font_path),
         width=width,
@@ -181,9 +184,18 @@ def render_wordcloud(
         prefer_horizontal=0.95,  # Chinese read poorly when many words are turned sideways
         # A fixed largest size spares wordcloud a whole trial layout it runs to find one (half the time).
         max_font_size=max(12, height // 4),
+        min_font_size=max(1, min(4, int(SMALLEST_WORD_PIXELS / scale))),
         color_func=_viridis_color,
     )
     return cloud.generate_from_frequencies(dict(frequencies))
+
+
+def _scales(layout_scale: float) -> list[float]:
+    """`layout_scale`, then the whole numbers below it down to 1 (the layout scales to try)."""
+    if layout_scale <= 1:
+        return [1.0]
+    whole = int(layout_scale)
+    return ([] if whole == layout_scale else [float(layout_scale)]) + [float(s) for s in range(whole, 0, -1)]
 
 
 def _viridis_color(word: str, font_size: int, position: tuple[int, int], orientation: Any,
