@@ -22,6 +22,10 @@ from reportmine.tables import TableBuilder, result_rows
 if TYPE_CHECKING:
     from reportmine.themes.doc_term import DocTermCounts
 
+# Reports whose tokens are counted at a time while results arrive: small blocks leave little to
+# count after the last result (counting is cheap per block; the run waits for the last one).
+_TERM_BLOCK_REPORTS = 250
+
 
 class ResultCollector:
     """Consume per-report results as they arrive, applying user metadata on the way."""
@@ -54,7 +58,7 @@ class ResultCollector:
         # at a time), while the workers still run, instead of read back and counted afterwards.
         self._count_terms = count_terms
         self._term_counter: Any = None  # made with the first block counted (see `_term_counter`)
-        self._pending_tokens: list[list[str]] = []
+        self._pending_tokens: list[str] = []  # joined as `TokenStore.join` does
         self._counted_ids: list[str] = []  # report ids in the order their tokens were counted
 
     def add_outcome(self, outcome: Any) -> None:
@@ -82,22 +86,23 @@ class ResultCollector:
         self.texts.add(report_id, rows.text)
         self.tokens.add_joined(report_id, rows.tokens)
         if self._count_terms:
-            self._pending_tokens.append(TokenStore.split(rows.tokens))
+            self._pending_tokens.append(rows.tokens)
             self._counted_ids.append(report_id)
+            if len(self._pending_tokens) >= _TERM_BLOCK_REPORTS:
+                self._count_pending_tokens()
         self.code_counts.append((report_id, len(rows.text), rows.codes))
         if rows.signature is not None:
             self.signatures[report_id] = signature_values(rows.signature)
         self.builder.add_rows(rows)  # the builder keeps no reference to the text
         self._n_added += 1
         if self._n_added % self._chunk_reports == 0:
-            self._count_pending_tokens()
             release_memory(self._expected_reports)  # the chunk's records and the unpickled results are garbage now
 
     def _count_pending_tokens(self) -> None:
         if self._count_terms:
             if self._term_counter is None:
                 self._term_counter = _term_counter()
-            self._term_counter.add_block(self._pending_tokens)
+            self._term_counter.add_joined_block(self._pending_tokens, TokenStore.SEPARATOR)
             self._pending_tokens = []
 
     def term_counts(self, report_ids: Sequence[str]) -> DocTermCounts | None:

@@ -123,17 +123,17 @@ class TextStore(SpoolStore[str]):
 class TokenStore(SpoolStore[list[str]]):
     """report_id → content tokens; a read returns a new list."""
 
-    _SEPARATOR = "\x1f"  # ASCII unit separator: never inside a token
+    SEPARATOR = "\x1f"  # ASCII unit separator: never inside a token
 
     @classmethod
     def join(cls, tokens: Iterable[str]) -> str:
         """The tokens as the store keeps them (one string: cheap to send between processes)."""
-        return cls._SEPARATOR.join(tokens)
+        return cls.SEPARATOR.join(tokens)
 
     @classmethod
     def split(cls, joined: str) -> list[str]:
         """The tokens of a `join`ed string."""
-        return joined.split(cls._SEPARATOR) if joined else []
+        return joined.split(cls.SEPARATOR) if joined else []
 
     def add_joined(self, key: str, joined: str) -> None:
         """Store tokens already joined by `join`."""

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
+from reportmine.store import TokenStore
 from reportmine.themes.doc_term import TermCounter, count_terms
 from reportmine.themes.keywords import keywords
 from reportmine.themes.topics import TopicModel, fit_topics
@@ -42,6 +43,19 @@ def test_a_counter_hands_its_counts_over_once():
     counter.add_block([["小班化", "公开课"]])
     assert counter.result().counts.toarray().tolist() == [[1, 0, 1], [0, 0, 1], [1, 1, 0]]
     assert counter.result() is None  # its blocks moved into the matrix
+
+
+def test_joined_tokens_count_as_their_lists(bundled_token_docs: pd.DataFrame):
+    token_lists = [*bundled_token_docs["tokens"], [], ["公开课", "公开课"], []]
+    from_lists, from_joined = TermCounter(), TermCounter()
+    from_lists.add_block(token_lists[:5])
+    from_lists.add_block(token_lists[5:])
+    from_joined.add_joined_block([TokenStore.join(tokens) for tokens in token_lists[:5]], TokenStore.SEPARATOR)
+    from_joined.add_joined_block([TokenStore.join(tokens) for tokens in token_lists[5:]], TokenStore.SEPARATOR)
+    lists, joined = from_lists.result(), from_joined.result()
+    assert list(joined.terms) == list(lists.terms)
+    assert (joined.counts != lists.counts).nnz == 0
+    assert joined.counts.shape == (len(token_lists), len(lists.terms))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ on these counts is the one fitted on the tokens.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -80,6 +80,12 @@ class TermCounter:
         if token_lists:
             self._blocks.append(_count_block(token_lists, self._vocabulary))
 
+    def add_joined_block(self, joined_tokens: list[str], separator: str) -> None:
+        """Count the next reports, each report's tokens as one string joined by `separator`
+        (as `store.TokenStore` keeps them)."""
+        if joined_tokens:
+            self._blocks.append(_count_joined_block(joined_tokens, separator, self._vocabulary))
+
     def result(self) -> DocTermCounts | None:
         """The counts of every report added, columns in sorted term order; None without tokens.
 
@@ -127,13 +133,36 @@ def _count_block(block: list[list[str]], vocabulary: dict[str, int]) -> sparse.c
     lengths = np.fromiter((len(tokens) for tokens in block), dtype=np.int64, count=len(block))
     flat = np.fromiter(chain.from_iterable(block), dtype=object, count=int(lengths.sum()))
     codes, distinct = pd.factorize(flat)
+    return _block_matrix(codes, distinct, lengths, vocabulary)
+
+
+def _count_joined_block(joined_tokens: list[str], separator: str, vocabulary: dict[str, int]) -> sparse.csr_matrix:
+    """`_count_block` of joined token strings, split and hashed in Arrow: no Python string is
+    made per token (splitting into lists and factorizing them was most of the counting time),
+    only one per distinct term of the block."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = pa.array(joined_tokens, type=pa.large_string())
+    # A report without tokens is an empty string; as null it splits into no list, not [""].
+    joined = pc.if_else(pc.equal(pc.binary_length(joined), 0), pa.scalar(None, pa.large_string()), joined)
+    token_lists = pc.split_pattern(joined, pattern=separator)
+    lengths = pc.fill_null(pc.list_value_length(token_lists), 0).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(token_lists))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return _block_matrix(codes, encoded.dictionary.to_pylist(), lengths, vocabulary)
+
+
+def _block_matrix(codes: np.ndarray, distinct: Sequence[str], lengths: np.ndarray, vocabulary: dict[str, int]) -> sparse.csr_matrix:
+    """The block's reports × vocabulary counts from each token's index in `distinct` (the
+    block's terms) and each report's number of tokens; new terms join `vocabulary`."""
     # Only the block's distinct terms go through the Python vocabulary.
     term_ids = np.fromiter(
         (vocabulary.setdefault(term, len(vocabulary)) for term in distinct), dtype=np.int32, count=len(distinct)
     )
-    rows = np.repeat(np.arange(len(block), dtype=np.int32), lengths)
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     matrix = sparse.coo_matrix(
-        (np.ones(len(codes), dtype=np.int32), (rows, term_ids[codes])), shape=(len(block), max(len(vocabulary), 1))
+        (np.ones(len(codes), dtype=np.int32), (rows, term_ids[codes])), shape=(len(lengths), max(len(vocabulary), 1))
     )
     return matrix.tocsr()  # duplicates (a term used twice in a report) are summed here
 
