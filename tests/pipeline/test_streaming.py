@@ -197,3 +197,20 @@ def test_analyze_leaves_nothing_frozen(seeds_dir):
 
     reportmine.analyze(seeds_dir, workers=1)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["公开课", None, "教研"], [None, None], [1, 2], [1, None], [1, 2.5], [1.5, float("nan"), None],
+        [True, False], [True, None], ["a", 1], [1, True], [2**70, 1], [b"x", None], [[1], None],
+    ],
+)
+def test_record_chunks_have_the_columns_pandas_makes_of_rows(values):
+    from reportmine.tables import records_frame
+
+    rows = [(index, value) for index, value in enumerate(values)]
+    expected = pd.DataFrame(rows, columns=["n", "x"])
+    built = records_frame(rows, ("n", "x"))
+    assert list(built.dtypes) == list(expected.dtypes)
+    pd.testing.assert_frame_equal(built, expected, check_exact=True)
