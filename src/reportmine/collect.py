@@ -58,7 +58,7 @@ class ResultCollector:
         # at a time), while the workers still run, instead of read back and counted afterwards.
         self._count_terms = count_terms
         self._term_counter: Any = None  # made with the first block counted (see `_term_counter`)
-        self._pending_tokens: list[str] = []  # joined as `TokenStore.join` does
+        self._pending_tokens: list[bytes] = []  # joined as `TokenStore.join` does, in UTF-8
         self._counted_ids: list[str] = []  # report ids in the order their tokens were counted
 
     def add_outcome(self, outcome: Any) -> None:
@@ -83,14 +83,14 @@ class ResultCollector:
         """Add one report's rows (metadata applied); its text and tokens leave memory here."""
         report_id = rows.report["report_id"]
         self._paths.add(rows.report["path"])
-        self.texts.add(report_id, rows.text)
-        self.tokens.add_joined(report_id, rows.tokens)
+        self.texts.add_utf8(report_id, rows.text_utf8)
+        self.tokens.add_utf8(report_id, rows.tokens_utf8)
         if self._count_terms:
-            self._pending_tokens.append(rows.tokens)
+            self._pending_tokens.append(rows.tokens_utf8)
             self._counted_ids.append(report_id)
             if len(self._pending_tokens) >= _TERM_BLOCK_REPORTS:
                 self._count_pending_tokens()
-        self.code_counts.append((report_id, len(rows.text), rows.codes))
+        self.code_counts.append((report_id, rows.report["n_chars"], rows.codes))
         if rows.signature is not None:
             self.signatures[report_id] = signature_values(rows.signature)
         self.builder.add_rows(rows)  # the builder keeps no reference to the text

@@ -118,8 +118,10 @@ class ReportRows:
     """
 
     report: dict[str, Any]  # the `reports` row (no text)
-    text: str
-    tokens: str  # content tokens joined as a `TokenStore` stores them
+    # Text and tokens travel as the UTF-8 bytes the main process writes to its spools: bytes
+    # unpickle without decoding and are written without encoding (`store.SpoolStore.add_utf8`).
+    text_utf8: bytes
+    tokens_utf8: bytes  # content tokens joined as a `TokenStore` stores them
     codes: dict[str, int]
     signature: Any
     sections: list[tuple[Any, ...]]

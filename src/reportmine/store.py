@@ -50,6 +50,10 @@ class SpoolStore(Mapping[str, ValueT]):
         """Store (or replace) the value of `key`."""
         self._add_raw(key, self._encode(value))
 
+    def add_utf8(self, key: str, data: bytes) -> None:
+        """Store a value already encoded: its `_encode` string in UTF-8."""
+        self._add_bytes(key, data)
+
     def size(self, key: str) -> int:
         """Bytes (UTF-8) stored for `key`: 0 for an empty value, without reading it."""
         return self._index[key][1]
@@ -97,7 +101,9 @@ class SpoolStore(Mapping[str, ValueT]):
         return self._read(offset, size).decode("utf-8") if size else ""
 
     def _add_raw(self, key: str, stored: str) -> None:
-        data = stored.encode("utf-8")
+        self._add_bytes(key, stored.encode("utf-8"))
+
+    def _add_bytes(self, key: str, data: bytes) -> None:
         self._file.seek(self._end)
         self._file.write(data)
         self._index[key] = (self._end, len(data))
@@ -134,10 +140,6 @@ class TokenStore(SpoolStore[list[str]]):
     def split(cls, joined: str) -> list[str]:
         """The tokens of a `join`ed string."""
         return joined.split(cls.SEPARATOR) if joined else []
-
-    def add_joined(self, key: str, joined: str) -> None:
-        """Store tokens already joined by `join`."""
-        self._add_raw(key, joined)
 
     def _encode(self, value: Iterable[str]) -> str:
         return self.join(value)

@@ -77,8 +77,8 @@ def result_rows(result: ReportResult, tokens_joined: str) -> ReportRows:
     report_id = report.report_id
     return ReportRows(
         report=report_row(report, n_tokens=result.n_tokens),
-        text=report.text,
-        tokens=tokens_joined,
+        text_utf8=report.text.encode("utf-8"),
+        tokens_utf8=tokens_joined.encode("utf-8"),
         codes=result.codes,
         signature=result.signature,
         sections=[(report_id, *record_values(section)) for section in result.sections],

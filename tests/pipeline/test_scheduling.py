@@ -164,8 +164,8 @@ def test_worker_rows_carry_the_metadata_of_their_file(small_corpus: Path):
     assert first.report["school_source"] == "meta" and first.report["district"] == "永嘉县"
     # Every metric row repeats the report's school and year (the last two row columns).
     assert all(row[-2:] == ("永嘉县桥头镇中心小学", 2019) for row in first.metrics)
-    assert first.text == outcome.results[0].report.text
-    assert first.tokens.split("\x1f") == outcome.results[0].tokens
+    assert first.text_utf8.decode("utf-8") == outcome.results[0].report.text
+    assert first.tokens_utf8.decode("utf-8").split("\x1f") == outcome.results[0].tokens
 
 
 def test_the_pool_gives_the_first_task_result_first(tmp_path: Path):

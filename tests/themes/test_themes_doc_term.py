@@ -51,7 +51,7 @@ def test_joined_tokens_count_as_their_lists(bundled_token_docs: pd.DataFrame):
     from_lists.add_block(token_lists[:5])
     from_lists.add_block(token_lists[5:])
     from_joined.add_joined_block([TokenStore.join(tokens) for tokens in token_lists[:5]], TokenStore.SEPARATOR)
-    from_joined.add_joined_block([TokenStore.join(tokens) for tokens in token_lists[5:]], TokenStore.SEPARATOR)
+    from_joined.add_joined_block([TokenStore.join(tokens).encode() for tokens in token_lists[5:]], TokenStore.SEPARATOR)
     lists, joined = from_lists.result(), from_joined.result()
     assert list(joined.terms) == list(lists.terms)
     assert (joined.counts != lists.counts).nnz == 0

@@ -80,9 +80,9 @@ class TermCounter:
         if token_lists:
             self._blocks.append(_count_block(token_lists, self._vocabulary))
 
-    def add_joined_block(self, joined_tokens: list[str], separator: str) -> None:
-        """Count the next reports, each report's tokens as one string joined by `separator`
-        (as `store.TokenStore` keeps them)."""
+    def add_joined_block(self, joined_tokens: Sequence[str | bytes], separator: str) -> None:
+        """Count the next reports, each report's tokens as one string (or its UTF-8 bytes)
+        joined by `separator` (as `store.TokenStore` keeps them)."""
         if joined_tokens:
             self._blocks.append(_count_joined_block(joined_tokens, separator, self._vocabulary))
 
@@ -136,14 +136,16 @@ def _count_block(block: list[list[str]], vocabulary: dict[str, int]) -> sparse.c
     return _block_matrix(codes, distinct, lengths, vocabulary)
 
 
-def _count_joined_block(joined_tokens: list[str], separator: str, vocabulary: dict[str, int]) -> sparse.csr_matrix:
+def _count_joined_block(
+    joined_tokens: Sequence[str | bytes], separator: str, vocabulary: dict[str, int]
+) -> sparse.csr_matrix:
     """`_count_block` of joined token strings, split and hashed in Arrow: no Python string is
     made per token (splitting into lists and factorizing them was most of the counting time),
     only one per distinct term of the block."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    joined = pa.array(joined_tokens, type=pa.large_string())
+    joined = pa.array(joined_tokens, type=pa.large_binary()).cast(pa.large_string())  # checks bytes are UTF-8
     # A report without tokens is an empty string; as null it splits into no list, not [""].
     joined = pc.if_else(pc.equal(pc.binary_length(joined), 0), pa.scalar(None, pa.large_string()), joined)
     token_lists = pc.split_pattern(joined, pattern=separator)
