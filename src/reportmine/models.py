@@ -110,11 +110,14 @@ class ReportResult:
 
 @dataclass
 class ReportRows:
-    """One analysed report flattened for the main process: table rows as tuples, text, tokens.
+    """One analysed report flattened for the main process: records as columns, text, tokens.
 
-    Workers send this instead of a `ReportResult`: a tuple per record pickles and unpickles about
-    three times faster than a dataclass per record, and the main process only appends the rows.
-    Metadata is already applied; the tuples' columns are `tables.ROW_COLUMNS`.
+    Workers send this instead of a `ReportResult`: a tuple per record field pickles and unpickles
+    several times faster than a dataclass per record, and the main process only appends the
+    columns (`tables.TableBuilder`), which become table columns without a pass over rows.
+    Metadata is already applied. Each record table is one tuple per field of its record type
+    (`Section`, `Metric`, `Item`), in field order, or () when the report has none; the table
+    builder adds the report id (and a metric's id, school and year).
     """
 
     report: dict[str, Any]  # the `reports` row (no text)
@@ -124,10 +127,10 @@ class ReportRows:
     tokens_utf8: bytes  # content tokens joined as a `TokenStore` stores them
     codes: dict[str, int]
     signature: Any
-    sections: list[tuple[Any, ...]]
-    metrics: list[tuple[Any, ...]]
-    shortcomings: list[tuple[Any, ...]]
-    plans: list[tuple[Any, ...]]
+    sections: tuple[tuple[Any, ...], ...]
+    metrics: tuple[tuple[Any, ...], ...]
+    shortcomings: tuple[tuple[Any, ...], ...]
+    plans: tuple[tuple[Any, ...], ...]
 
 
 def record_dict(record: Any) -> dict[str, Any]:

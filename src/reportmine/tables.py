@@ -26,8 +26,9 @@ METRIC_COLUMNS = [
 SHORTCOMING_COLUMNS = ["report_id", "item_no", "text", "category", "section_id", "start", "end"]
 PLAN_COLUMNS = ["report_id", "item_no", "text", "section_id", "start", "end"]
 ERROR_COLUMNS = ["path", "stage", "error"]
-# The columns of the row tuples in `ReportRows`: the record's fields behind the report id (and,
-# for metrics, the metric id before and the report's school and year after).
+# The columns of a record table's chunk: the record's fields (`ReportRows` holds them as
+# columns) behind the report id (and, for metrics, the metric id before and the report's school
+# and year after), which the `TableBuilder` adds.
 ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "sections": ("report_id", *field_names(Section)),
     "metrics": ("report_id", "metric_id", *field_names(Metric), "school", "year"),
@@ -74,21 +75,22 @@ def result_rows(result: ReportResult, tokens_joined: str) -> ReportRows:
     `tokens_joined` is the content tokens as the token store keeps them (`TokenStore.join`).
     """
     report = result.report
-    report_id = report.report_id
     return ReportRows(
         report=report_row(report, n_tokens=result.n_tokens),
         text_utf8=report.text.encode("utf-8"),
         tokens_utf8=tokens_joined.encode("utf-8"),
         codes=result.codes,
         signature=result.signature,
-        sections=[(report_id, *record_values(section)) for section in result.sections],
-        metrics=[
-            (report_id, f"{report_id}:m{index}", *record_values(metric), report.school, report.year)
-            for index, metric in enumerate(result.metrics)
-        ],
-        shortcomings=[(report_id, *record_values(item)) for item in result.shortcomings],
-        plans=[(report_id, *record_values(item)) for item in result.plans],
+        sections=record_columns(result.sections),
+        metrics=record_columns(result.metrics),
+        shortcomings=record_columns(result.shortcomings),
+        plans=record_columns(result.plans),
     )
+
+
+def record_columns(records: list[Any]) -> tuple[tuple[Any, ...], ...]:
+    """The records' field values as columns (one tuple per field, in field order); () for none."""
+    return tuple(zip(*map(record_values, records)))
 
 
 def _reports_table(frame: pd.DataFrame, *, with_tokens: bool) -> pd.DataFrame:
@@ -129,9 +131,12 @@ class TableBuilder:
 
     def __init__(self, *, chunk_reports: int = 2000) -> None:
         self._chunk_reports = max(1, chunk_reports)
-        # `reports` rows are dicts (extra --meta columns vary); the record tables' rows are tuples.
-        self._rows: dict[str, list[Any]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
-        self._chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in self._rows}
+        # `reports` rows are dicts (extra --meta columns vary); the record tables wait as columns
+        # (one list per record field) and each report's number of records, for the report id.
+        self._reports: list[dict[str, Any]] = []
+        self._fields: dict[str, list[list[Any]]] = {name: [] for name in self._RECORD_TABLES}
+        self._counts: dict[str, list[int]] = {name: [] for name in self._RECORD_TABLES}
+        self._chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
         self._errors: list[ErrorRecord] = []
         self._pending = 0
 
@@ -141,11 +146,15 @@ class TableBuilder:
 
     def add_rows(self, rows: ReportRows) -> None:
         """Add one report's rows, as a worker flattened them."""
-        self._rows["reports"].append(rows.report)
-        self._rows["sections"].extend(rows.sections)
-        self._rows["metrics"].extend(rows.metrics)
-        self._rows["shortcomings"].extend(rows.shortcomings)
-        self._rows["plans"].extend(rows.plans)
+        self._reports.append(rows.report)
+        for name in self._RECORD_TABLES:
+            columns: tuple[tuple[Any, ...], ...] = getattr(rows, name)
+            fields = self._fields[name]
+            if columns and not fields:
+                fields.extend([] for _ in columns)
+            for values, column in zip(fields, columns):
+                values.extend(column)
+            self._counts[name].append(len(columns[0]) if columns else 0)
         self._pending += 1
         if self._pending >= self._chunk_reports:
             self._flush()
@@ -155,12 +164,17 @@ class TableBuilder:
         self._errors.extend(errors)
 
     def _flush(self) -> None:
-        for name, rows in self._rows.items():
-            if rows:
-                # Chunks wait in compact form: their repeating columns as categoricals already.
-                frame = pd.DataFrame(rows) if name == "reports" else records_frame(rows, ROW_COLUMNS[name])
+        # Chunks wait in compact form: their repeating columns as categoricals already.
+        if self._reports:
+            self._chunks["reports"].append(pd.DataFrame(self._reports))
+        for name in self._RECORD_TABLES:
+            counts = np.asarray(self._counts[name], dtype=np.int64)
+            if counts.sum():
+                frame = records_frame(name, self._fields[name], counts, self._reports)
                 self._chunks[name].append(compact_table(name, frame))
-                rows.clear()
+            self._fields[name] = []
+            self._counts[name] = []
+        self._reports = []
         self._pending = 0
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -183,41 +197,64 @@ class TableBuilder:
         return tables
 
 
-def records_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """`pd.DataFrame(rows, columns=columns)`, built a column at a time through Arrow.
+def records_frame(
+    name: str, fields: list[list[Any]], counts: np.ndarray, reports: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """A chunk of record table `name` (columns `ROW_COLUMNS[name]`) from its records' `fields`
+    (one list per field), each report's number of records (`counts`) and the reports' rows.
 
-    pandas turns rows into columns of objects and then infers each column's type in Python
-    (most of the time of a table chunk); Arrow infers and converts a column of strings or
-    numbers in C, several times faster. A column Arrow cannot take, or would type differently
-    from pandas, is left to pandas (see `_arrow_column`).
+    The report id (and a metric's id, school and year) are filled in here, once per report,
+    not sent with every record. Each column is built through Arrow: pandas would turn rows into
+    columns of objects and infer each column's type in Python (most of the time of a table
+    chunk); Arrow infers and converts a column of strings or numbers in C, several times faster.
+    The columns have the dtypes `pd.DataFrame(rows)` gives them (see `_column`).
     """
-    if not rows:
-        return pd.DataFrame(rows, columns=columns)
-    return pd.DataFrame(
-        {name: _arrow_column(values) for name, values in zip(columns, zip(*rows))}, index=pd.RangeIndex(len(rows))
-    )
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Per-report values are typed from the reports that have records only, as rows would be.
+    with_records = [reports[position] for position in np.flatnonzero(counts)]
+    report_of_row = np.repeat(np.arange(len(with_records)), counts[counts > 0])
+    report_ids = pa.array([report["report_id"] for report in with_records], type=pa.string()).take(report_of_row)
+    columns: dict[str, Any] = {"report_id": _column(report_ids)}
+    if name == "metrics":
+        # "<report id>:m<index of the metric within its report>"
+        index_in_report = np.arange(len(report_of_row)) - (np.cumsum(counts) - counts)[counts > 0][report_of_row]
+        columns["metric_id"] = _column(
+            pc.binary_join_element_wise(report_ids, pc.cast(pa.array(index_in_report), pa.string()), ":m")
+        )
+    columns.update(zip(ROW_COLUMNS[name][len(columns):], map(_column, fields)))
+    if name == "metrics":
+        for key in ("school", "year"):
+            columns[key] = _column([report[key] for report in with_records], repeat=report_of_row)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(report_of_row)))
 
 
-def _arrow_column(values: tuple[Any, ...]) -> pd.Series | np.ndarray:
-    """`values` as the column `pd.DataFrame(rows)` would make of them (same dtype and values)."""
+def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.ndarray:
+    """`values` (a list or an Arrow array; with `repeat`, the values at those positions) as the
+    column `pd.DataFrame(rows)` would make of them: the same dtype and values."""
     import pyarrow as pa
 
     try:
-        array = pa.array(values)
+        array = values if isinstance(values, pa.Array) else pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeError):  # mixed types: pandas decides
         array = None
+    if array is not None and repeat is not None:
+        array = array.take(repeat)
     if array is not None:
         has_nulls = array.null_count > 0
         if pa.types.is_string(array.type):
             return pd.Series(_STRING_DTYPE.__from_arrow__(array), copy=False)
         if pa.types.is_null(array.type):  # all None: pandas keeps the Nones as objects
-            return np.full(len(values), None, dtype=object)
+            return np.full(len(array), None, dtype=object)
         if pa.types.is_int64(array.type):  # whole numbers with gaps: floats with NaN, as pandas
             return array.to_numpy(zero_copy_only=False).astype(np.float64) if has_nulls else array.to_numpy()
         if pa.types.is_float64(array.type):
             return array.to_numpy(zero_copy_only=False)
         if pa.types.is_boolean(array.type) and not has_nulls:
             return array.to_numpy(zero_copy_only=False)
+    if repeat is not None:
+        values = [values[position] for position in repeat]
     # pandas' own conversion of rows, for this one column.
     return pd.DataFrame([(value,) for value in values])[0]
 

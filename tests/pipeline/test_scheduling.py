@@ -150,6 +150,7 @@ def test_pool_runs_only_a_few_batches_ahead_of_a_slow_reader(tmp_path: Path):
 
 def test_worker_rows_carry_the_metadata_of_their_file(small_corpus: Path):
     from reportmine.pipeline import FileTask, analyze_file, process_file
+    from reportmine.tables import TableBuilder
 
     path = sorted(small_corpus.glob("*.txt"))[0]
     task = FileTask(
@@ -162,8 +163,12 @@ def test_worker_rows_carry_the_metadata_of_their_file(small_corpus: Path):
     first = rows[0]
     assert first.report["school"] == "永嘉县桥头镇中心小学" and first.report["year"] == 2019
     assert first.report["school_source"] == "meta" and first.report["district"] == "永嘉县"
-    # Every metric row repeats the report's school and year (the last two row columns).
-    assert all(row[-2:] == ("永嘉县桥头镇中心小学", 2019) for row in first.metrics)
+    # Every metric row repeats the report's school and year (the table builder fills them in).
+    builder = TableBuilder()
+    builder.add_rows(first)
+    metrics = builder.tables()["metrics"]
+    assert len(metrics) == len(outcome.results[0].metrics)
+    assert (metrics["school"] == "永嘉县桥头镇中心小学").all() and (metrics["year"] == 2019).all()
     assert first.text_utf8.decode("utf-8") == outcome.results[0].report.text
     assert first.tokens_utf8.decode("utf-8").split("\x1f") == outcome.results[0].tokens
 

@@ -5,6 +5,7 @@ import os
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -207,10 +208,11 @@ def test_analyze_leaves_nothing_frozen(seeds_dir):
     ],
 )
 def test_record_chunks_have_the_columns_pandas_makes_of_rows(values):
-    from reportmine.tables import records_frame
+    from reportmine.tables import _column
 
-    rows = [(index, value) for index, value in enumerate(values)]
-    expected = pd.DataFrame(rows, columns=["n", "x"])
-    built = records_frame(rows, ("n", "x"))
-    assert list(built.dtypes) == list(expected.dtypes)
-    pd.testing.assert_frame_equal(built, expected, check_exact=True)
+    expected = pd.DataFrame([(value,) for value in values])[0]
+    repeated = pd.DataFrame([(value,) for value in values for _ in range(2)])[0]
+    for built, wanted in ((_column(values), expected), (_column(values, repeat=np.repeat(np.arange(len(values)), 2)), repeated)):
+        built = pd.Series(built)
+        assert built.dtype == wanted.dtype
+        pd.testing.assert_series_equal(built, wanted, check_exact=True, check_names=False)
