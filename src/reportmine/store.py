@@ -34,7 +34,9 @@ class SpoolStore(Mapping[str, ValueT]):
         self._directory = str(directory) if directory is not None else None
         if self._directory is not None:
             Path(self._directory).mkdir(parents=True, exist_ok=True)
-        self._file = tempfile.TemporaryFile(dir=self._directory)
+        # Unbuffered: each value goes to the file in one write, so a forked child (corpus stages,
+        # word clouds) finds every value there and inherits no buffered bytes to write again.
+        self._file = tempfile.TemporaryFile(dir=self._directory, buffering=0)
         self._index: dict[str, tuple[int, int]] = {}
         self._end = 0
         for key, value in (values or {}).items():
@@ -104,13 +106,22 @@ class SpoolStore(Mapping[str, ValueT]):
         self._add_bytes(key, stored.encode("utf-8"))
 
     def _add_bytes(self, key: str, data: bytes) -> None:
-        self._file.seek(self._end)
-        self._file.write(data)
+        if hasattr(os, "pwrite"):
+            written = os.pwrite(self._file.fileno(), data, self._end)
+        else:
+            self._file.seek(self._end)
+            written = self._file.write(data)
+        if written != len(data):  # a short write (a full disk, a signal): write the rest
+            self._write_all(data[written:], self._end + written)
         self._index[key] = (self._end, len(data))
         self._end += len(data)
-        # Flushed at once: a forked child (corpus stages, word clouds) must find every value in
-        # the file, and must not inherit buffered bytes it would write a second time.
-        self._file.flush()
+
+    def _write_all(self, data: bytes, offset: int) -> None:
+        view = memoryview(data)
+        while view:
+            self._file.seek(offset)
+            written = self._file.write(view)
+            view, offset = view[written:], offset + written
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} values, {self._end:,} bytes on disk)"
