@@ -136,7 +136,8 @@ class TableBuilder:
         self._reports: list[dict[str, Any]] = []
         self._fields: dict[str, list[list[Any]]] = {name: [] for name in self._RECORD_TABLES}
         self._counts: dict[str, list[int]] = {name: [] for name in self._RECORD_TABLES}
-        self._chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
+        # A chunk is its columns by name: `_concat` takes each out with no copy of the rest.
+        self._chunks: dict[str, list[dict[str, pd.Series]]] = {name: [] for name in ("reports", *self._RECORD_TABLES)}
         self._errors: list[ErrorRecord] = []
         self._pending = 0
 
@@ -166,12 +167,14 @@ class TableBuilder:
     def _flush(self) -> None:
         # Chunks wait in compact form: their repeating columns as categoricals already.
         if self._reports:
-            self._chunks["reports"].append(pd.DataFrame(self._reports))
+            self._chunks["reports"].append(dict(pd.DataFrame(self._reports).items()))
         for name in self._RECORD_TABLES:
             counts = np.asarray(self._counts[name], dtype=np.int64)
             if counts.sum():
-                frame = records_frame(name, self._fields[name], counts, self._reports)
-                self._chunks[name].append(compact_table(name, frame))
+                columns = record_chunk(name, self._fields[name], counts, self._reports)
+                for column in CATEGORICAL_COLUMNS.get(name, ()):
+                    columns[column] = columns[column].astype("category")
+                self._chunks[name].append(columns)
             self._fields[name] = []
             self._counts[name] = []
         self._reports = []
@@ -197,9 +200,9 @@ class TableBuilder:
         return tables
 
 
-def records_frame(
+def record_chunk(
     name: str, fields: list[list[Any]], counts: np.ndarray, reports: list[dict[str, Any]]
-) -> pd.DataFrame:
+) -> dict[str, pd.Series]:
     """A chunk of record table `name` (columns `ROW_COLUMNS[name]`) from its records' `fields`
     (one list per field), each report's number of records (`counts`) and the reports' rows.
 
@@ -207,7 +210,8 @@ def records_frame(
     not sent with every record. Each column is built through Arrow: pandas would turn rows into
     columns of objects and infer each column's type in Python (most of the time of a table
     chunk); Arrow infers and converts a column of strings or numbers in C, several times faster.
-    The columns have the dtypes `pd.DataFrame(rows)` gives them (see `_column`).
+    The columns have the dtypes `pd.DataFrame(rows)` gives them (see `_column`); they stay
+    separate Series, never copied into a DataFrame's blocks before the table is stacked.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -227,7 +231,7 @@ def records_frame(
     if name == "metrics":
         for key in ("school", "year"):
             columns[key] = _column([report[key] for report in with_records], repeat=report_of_row)
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(report_of_row)))
+    return {key: pd.Series(values, copy=False) for key, values in columns.items()}
 
 
 def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.ndarray:
@@ -262,8 +266,8 @@ def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.nda
 _STRING_DTYPE = pd.Series(["text"]).dtype  # the dtype pandas infers for a column of strings
 
 
-def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Stack the chunks column by column, each column leaving the chunks once stacked.
+def _concat(chunks: list[dict[str, pd.Series]], categorical: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Stack the chunks (columns by name) column by column, each column leaving the chunks once stacked.
 
     Memory stays at about one table (plus one column) instead of the chunks, their concatenation
     and a categorical copy at once. A column that is all None in one chunk is `object` there, so
@@ -272,10 +276,11 @@ def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd
     """
     if not chunks:
         return pd.DataFrame()
-    names = list(dict.fromkeys(name for chunk in chunks for name in chunk.columns))
+    names = list(dict.fromkeys(name for chunk in chunks for name in chunk))
+    lengths = [len(next(iter(chunk.values()))) for chunk in chunks]
     columns: dict[str, pd.Series] = {}
     for name in names:
-        parts = [chunk[name] if name in chunk.columns else pd.Series([None] * len(chunk)) for chunk in chunks]
+        parts = [chunk.pop(name) if name in chunk else pd.Series([None] * length) for chunk, length in zip(chunks, lengths)]
         column = _stack_categoricals(parts) if name in categorical else None
         if column is None:
             column = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
@@ -285,9 +290,6 @@ def _concat(chunks: list[pd.DataFrame], categorical: tuple[str, ...] = ()) -> pd
             # Chunks whose categories could not be united stacked as plain values: one column, once.
             column = column.astype("category")
         columns[name] = column
-        for chunk in chunks:
-            if name in chunk.columns:
-                del chunk[name]
     return pd.DataFrame(columns)
 
 
