@@ -132,6 +132,11 @@ class ReportRows:
     shortcomings: tuple[tuple[Any, ...], ...]
     plans: tuple[tuple[Any, ...], ...]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as the constructor's arguments: a dataclass's default pickle is a dict of field
+        # names to values, and the main process would unpickle the names again for every report.
+        return (ReportRows, record_values(self))
+
 
 def record_dict(record: Any) -> dict[str, Any]:
     """Return a flat dataclass record (no nested records) as a plain dict, for DataFrames and JSON.

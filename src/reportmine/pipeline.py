@@ -193,6 +193,10 @@ class FileRows:
     errors: list[ErrorRecord]
     from_cache: bool = False
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As `ReportRows`: the constructor's arguments, not a dict of field names per object.
+        return (FileRows, (self.rows, self.errors, self.from_cache))
+
 
 def analyze_file(task: FileTask) -> FileRows:
     """`process_file`, then each report's metadata applied and its records flattened to rows."""
