@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # Reports whose tokens are counted at a time while results arrive: small blocks leave little to
 # count after the last result (counting is cheap per block; the run waits for the last one).
 _TERM_BLOCK_REPORTS = 250
+# Inputs before the expected last at which the rows so far become a table chunk early, so that
+# `tables()`, which the run waits for after the last result, converts only the last few.
+_LAST_CHUNK_INPUTS = 250
 
 
 class ResultCollector:
@@ -46,6 +49,7 @@ class ResultCollector:
         self.builder = TableBuilder(chunk_reports=chunk_reports)
         self._chunk_reports = chunk_reports
         self._n_added = 0
+        self._n_outcomes = 0
         self.texts = TextStore(directory=spool_dir)
         self.tokens = TokenStore(directory=spool_dir)
         self.code_counts: list[tuple[str, int, dict[str, int]]] = []
@@ -70,6 +74,9 @@ class ResultCollector:
             self.add_rows(rows)
         self.builder.add_errors(outcome.errors)
         self.n_from_cache += bool(outcome.from_cache)
+        self._n_outcomes += 1
+        if self._expected_reports is not None and self._n_outcomes == self._expected_reports - _LAST_CHUNK_INPUTS:
+            self.builder.flush()
 
     def add_errors(self, errors: Iterable[ErrorRecord]) -> None:
         """Add error rows that belong to no analysed file."""

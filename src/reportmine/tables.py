@@ -158,13 +158,14 @@ class TableBuilder:
             self._counts[name].append(len(columns[0]) if columns else 0)
         self._pending += 1
         if self._pending >= self._chunk_reports:
-            self._flush()
+            self.flush()
 
     def add_errors(self, errors: Iterable[ErrorRecord]) -> None:
         """Add rows of the `errors` table."""
         self._errors.extend(errors)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Convert the rows added since the last chunk into a chunk now (`tables` does at the end)."""
         # Chunks wait in compact form: their repeating columns as categoricals already.
         if self._reports:
             self._chunks["reports"].append(dict(pd.DataFrame(self._reports).items()))
@@ -183,7 +184,7 @@ class TableBuilder:
     def tables(self) -> dict[str, pd.DataFrame]:
         """reports, sections, metrics, shortcomings, plans and errors; the chunks are released, so
         call this once, after the last `add`."""
-        self._flush()
+        self.flush()
         reports = _reports_table(_concat(self._chunks["reports"]), with_tokens=True)
         columns = {"sections": SECTION_COLUMNS, "metrics": METRIC_COLUMNS,
                    "shortcomings": SHORTCOMING_COLUMNS, "plans": PLAN_COLUMNS}

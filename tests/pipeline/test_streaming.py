@@ -131,6 +131,23 @@ def test_tokens_counted_on_arrival_follow_the_requested_report_order(seed_result
     assert ResultCollector(spool_dir=tmp_path).term_counts(order) is None  # not counted on arrival
 
 
+def test_the_rows_before_the_last_few_inputs_become_a_chunk_early(seed_results, tmp_path: Path, monkeypatch):
+    import reportmine.collect as collect
+    from reportmine.pipeline import FileOutcome
+
+    monkeypatch.setattr(collect, "_LAST_CHUNK_INPUTS", 1)
+    early = ResultCollector(spool_dir=tmp_path, expected_reports=len(seed_results))
+    in_line = ResultCollector(spool_dir=tmp_path)
+    for result in seed_results:
+        early.add_outcome(FileOutcome([result], []))
+        in_line.add(result)
+        if result is seed_results[-2]:
+            assert early.builder._pending == 0  # converted before the last input came
+    expected = in_line.tables()
+    for name, table in early.tables().items():
+        pd.testing.assert_frame_equal(table, expected[name])
+
+
 def test_a_large_corpus_writes_the_same_files_through_one_background_process(seeds_dir: Path, tmp_path: Path, monkeypatch):
     import hashlib
 
