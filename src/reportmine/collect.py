@@ -77,6 +77,8 @@ class ResultCollector:
         self._n_outcomes += 1
         if self._expected_reports is not None and self._n_outcomes == self._expected_reports - _LAST_CHUNK_INPUTS:
             self.builder.flush()
+            if self._term_counter is not None:
+                self._term_counter.consolidate()
 
     def add_errors(self, errors: Iterable[ErrorRecord]) -> None:
         """Add error rows that belong to no analysed file."""

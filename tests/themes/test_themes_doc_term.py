@@ -58,6 +58,22 @@ def test_joined_tokens_count_as_their_lists(bundled_token_docs: pd.DataFrame):
     assert joined.counts.shape == (len(token_lists), len(lists.terms))
 
 
+def test_counts_consolidated_on_the_way_equal_counts_stacked_at_the_end(bundled_token_docs: pd.DataFrame):
+    token_lists = list(bundled_token_docs["tokens"])
+    whole = count_terms(token_lists)
+    counter = TermCounter()
+    for start in range(0, len(token_lists), 3):
+        counter.add_block(token_lists[start : start + 3])
+        if start % 2:
+            counter.consolidate()  # the terms of later blocks fall between the sorted ones
+    counter.add_block([["新词", "公开课"]])
+    counted = counter.result()
+    expected = count_terms([*token_lists, ["新词", "公开课"]])
+    assert list(counted.terms) == list(expected.terms) and len(counted.terms) > len(whole.terms)
+    assert (counted.counts != expected.counts).nnz == 0
+    assert np.array_equal(counted.counts.indices, expected.counts.indices)  # each row's columns in order
+
+
 @pytest.mark.parametrize(
     ("token_lists", "expected"),
     [

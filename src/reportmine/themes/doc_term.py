@@ -73,18 +73,33 @@ class TermCounter:
 
     def __init__(self) -> None:
         self._vocabulary: dict[str, int] = {}
-        self._blocks: list[sparse.csr_matrix] = []
+        # Each block's counts with, when its columns are not vocabulary ids, the vocabulary id of
+        # each column (see `consolidate`).
+        self._blocks: list[tuple[sparse.csr_matrix, np.ndarray | None]] = []
+        self._sorted_ids: np.ndarray = np.empty(0, dtype=np.int64)  # ids in term order at the last `consolidate`
 
     def add_block(self, token_lists: list[list[str]]) -> None:
         """Count the next reports (one token list each, in report order)."""
         if token_lists:
-            self._blocks.append(_count_block(token_lists, self._vocabulary))
+            self._blocks.append((_count_block(token_lists, self._vocabulary), None))
 
     def add_joined_block(self, joined_tokens: Sequence[str | bytes], separator: str) -> None:
         """Count the next reports, each report's tokens as one string (or its UTF-8 bytes)
         joined by `separator` (as `store.TokenStore` keeps them)."""
         if joined_tokens:
-            self._blocks.append(_count_joined_block(joined_tokens, separator, self._vocabulary))
+            self._blocks.append((_count_joined_block(joined_tokens, separator, self._vocabulary), None))
+
+    def consolidate(self) -> None:
+        """Stack the blocks counted so far into one, its columns in the sorted order of the terms
+        known now: the sorting `result` needs, done ahead (e.g. while a run's last results come).
+
+        Terms counted later fall between these columns without reordering any row's columns: the
+        order of the terms known now holds among all terms.
+        """
+        if self._vocabulary and self._blocks:
+            order = self._term_order()
+            self._blocks = [(self._stack(order), order)]
+            self._sorted_ids = order
 
     def result(self) -> DocTermCounts | None:
         """The counts of every report added, columns in sorted term order; None without tokens.
@@ -93,34 +108,53 @@ class TermCounter:
         memory holds about one copy of the counts, not the blocks, their stack and a re-indexed
         copy at once (three copies: 0.5 GB at 100,000 reports).
         """
-        vocabulary, blocks = self._vocabulary, self._blocks
-        if not vocabulary:
+        if not self._vocabulary:
             return None
-        n_terms = len(vocabulary)
-        terms = np.empty(n_terms, dtype=object)
-        terms[:] = list(vocabulary)
-        order = np.asarray(sorted(range(n_terms), key=terms.__getitem__), dtype=np.int64)
+        order = self._term_order()
+        terms = np.empty(len(order), dtype=object)
+        terms[:] = list(self._vocabulary)
+        counts = self._stack(order)
+        self._vocabulary, self._sorted_ids = {}, np.empty(0, dtype=np.int64)
+        return DocTermCounts(counts=counts, terms=terms[order])
+
+    def _term_order(self) -> np.ndarray:
+        """The vocabulary ids in sorted term order."""
+        terms = list(self._vocabulary)
+        # The ids sorted at the last `consolidate` first: already in order, they are one run for
+        # Python's sort, which then only places the terms that came since (ids are given in turn).
+        ids = [*self._sorted_ids.tolist(), *range(len(self._sorted_ids), len(terms))]
+        return np.asarray(sorted(ids, key=terms.__getitem__), dtype=np.int64)
+
+    def _stack(self, order: np.ndarray) -> sparse.csr_matrix:
+        """The blocks (moved out of the counter) as one matrix whose column j counts the term
+        with id `order[j]`, each row's columns in order."""
+        n_terms = len(order)
         column_of = np.empty(n_terms, dtype=np.int32)
         column_of[order] = np.arange(n_terms, dtype=np.int32)
-        n_rows = sum(block.shape[0] for block in blocks)
-        n_counts = sum(block.nnz for block in blocks)
+        blocks = self._blocks
+        n_rows = sum(block.shape[0] for block, _ in blocks)
+        n_counts = sum(block.nnz for block, _ in blocks)
         index_dtype = np.int32 if n_counts <= np.iinfo(np.int32).max else np.int64
         indptr = np.zeros(n_rows + 1, dtype=index_dtype)
         indices = np.empty(n_counts, dtype=np.int32)
         data = np.empty(n_counts, dtype=np.int32)
         row, position = 0, 0
         while blocks:
-            block = blocks.pop(0)
-            block = sparse.csr_matrix((block.data, column_of[block.indices], block.indptr), shape=(block.shape[0], n_terms))
-            block.sort_indices()
+            block, column_ids = blocks.pop(0)
+            if column_ids is None:  # columns are vocabulary ids: in term order once re-sorted
+                block = sparse.csr_matrix((block.data, column_of[block.indices], block.indptr), shape=(block.shape[0], n_terms))
+                block.sort_indices()
+            else:  # columns in term order already, and mapped to term order they keep it
+                block = sparse.csr_matrix(
+                    (block.data, column_of[column_ids][block.indices], block.indptr), shape=(block.shape[0], n_terms)
+                )
             indices[position : position + block.nnz] = block.indices
             data[position : position + block.nnz] = block.data
             indptr[row + 1 : row + block.shape[0] + 1] = block.indptr[1:] + position
             row, position = row + block.shape[0], position + block.nnz
-        self._vocabulary = {}
         counts = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_terms))
         counts.has_sorted_indices = True
-        return DocTermCounts(counts=counts, terms=terms[order])
+        return counts
 
 
 def _blocks(token_lists: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
