@@ -249,7 +249,9 @@ def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.nda
     if array is not None:
         has_nulls = array.null_count > 0
         if pa.types.is_string(array.type):
-            return pd.Series(_STRING_DTYPE.__from_arrow__(array), copy=False)
+            if isinstance(_STRING_DTYPE, pd.StringDtype):
+                return pd.Series(_STRING_DTYPE.__from_arrow__(array), copy=False)
+            return array.to_numpy(zero_copy_only=False)  # pandas without a string dtype: str objects and None
         if pa.types.is_null(array.type):  # all None: pandas keeps the Nones as objects
             return np.full(len(array), None, dtype=object)
         if pa.types.is_int64(array.type):  # whole numbers with gaps: floats with NaN, as pandas
@@ -264,7 +266,8 @@ def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.nda
     return pd.DataFrame([(value,) for value in values])[0]
 
 
-_STRING_DTYPE = pd.Series(["text"]).dtype  # the dtype pandas infers for a column of strings
+# The dtype pandas infers for a column of strings: its string dtype, or object before pandas 3.
+_STRING_DTYPE = pd.Series(["text"]).dtype
 
 
 def _concat(chunks: list[dict[str, pd.Series]], categorical: tuple[str, ...] = ()) -> pd.DataFrame:
