@@ -469,6 +469,13 @@ class RunWriter:
 
     def write(self, analysis: Any) -> list[Path]:
         """Write every file of `analysis` not written yet; return the paths of all (run.json last)."""
+        from reportmine.memory import arrow_memory_from_malloc, frozen_heap
+
+        # The analysis lives until the end of the writing: the garbage collector need not visit it.
+        with frozen_heap(len(analysis.reports)), arrow_memory_from_malloc():
+            return self._write(analysis)
+
+    def _write(self, analysis: Any) -> list[Path]:
         from reportmine.background import BackgroundJobs, background_workers
         from reportmine import memory
         from reportmine.memory import peak_rss_mib, release_memory

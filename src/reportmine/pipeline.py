@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportmine import __version__
 from reportmine.errors import InputError
-from reportmine.memory import frozen_heap, peak_rss_mib
+from reportmine.memory import arrow_memory_from_malloc, frozen_heap, peak_rss_mib
 from reportmine.models import ErrorRecord, Report, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
 
@@ -309,7 +309,7 @@ def analyze(
     outcomes, n_inputs = _run_per_report(corpus, root, meta_table, settings)
     # What is alive now (modules, the caller's objects) outlives the run, and what the collection
     # keeps lives until the corpus stages: the garbage collector need not visit either again.
-    with frozen_heap(n_inputs):
+    with frozen_heap(n_inputs), arrow_memory_from_malloc():
         collector = _collector(meta_table, settings, n_inputs)
         for outcome in outcomes:  # results stream in as workers finish; each leaves memory at once
             collector.add_outcome(outcome)

@@ -210,13 +210,6 @@ def test_frozen_heap_keeps_the_collector_off_live_objects_until_the_outermost_bl
     del kept
 
 
-def test_analyze_leaves_nothing_frozen(seeds_dir):
-    import gc
-
-    reportmine.analyze(seeds_dir, workers=1)
-    assert gc.get_freeze_count() == 0
-
-
 @pytest.mark.parametrize(
     "values",
     [
@@ -233,3 +226,27 @@ def test_record_chunks_have_the_columns_pandas_makes_of_rows(values):
         built = pd.Series(built)
         assert built.dtype == wanted.dtype
         pd.testing.assert_series_equal(built, wanted, check_exact=True, check_names=False)
+
+
+def test_arrow_allocates_through_malloc_inside_the_block_and_as_before_after_it():
+    import pyarrow as pa
+
+    import reportmine.memory as memory
+
+    before = pa.default_memory_pool().backend_name
+    with memory.arrow_memory_from_malloc():
+        assert pa.default_memory_pool().backend_name == "system"
+        kept = pa.array(["公开课"] * 1000)  # a buffer of the malloc pool ...
+    assert pa.default_memory_pool().backend_name == before
+    assert kept.to_pylist()[-1] == "公开课"  # ... outlives the block
+
+
+def test_analyze_and_write_leave_arrow_pool_and_collector_as_they_were(seeds_dir, tmp_path):
+    import gc
+
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    reportmine.analyze(seeds_dir, workers=1).write(tmp_path / "out", pictures=False, html=False)
+    assert pa.default_memory_pool().backend_name == before
+    assert gc.get_freeze_count() == 0
