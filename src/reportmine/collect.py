@@ -44,7 +44,8 @@ class ResultCollector:
         expected_reports: int | None = None,
     ) -> None:
         """`expected_reports` (files or reports the run reads, when known) decides whether
-        memory release collects garbage (see `memory.release_memory`)."""
+        memory release collects garbage (see `memory.release_memory`), and when the rows so far
+        become a table chunk early (`_LAST_CHUNK_INPUTS` before the last)."""
         self._expected_reports = expected_reports
         self.builder = TableBuilder(chunk_reports=chunk_reports)
         self._chunk_reports = chunk_reports
