@@ -25,3 +25,13 @@ def test_record_values_of_records_with_one_or_no_field() -> None:
 
     assert record_values(One("小班化")) == ("小班化",)
     assert record_values(Empty()) == ()
+
+
+def test_replaced_gives_what_dataclasses_replace_gives():
+    from dataclasses import replace
+
+    from reportmine.models import Section, replaced
+
+    section = Section(section_id="2", parent_id=None, depth=1, marker="二、", title="存在的问题", role="other", start=5, end=40, title_end=12)
+    assert replaced(section, role="problems") == replace(section, role="problems")
+    assert section.role == "other"  # the original is left as it was

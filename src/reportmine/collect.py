@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reportmine.memory import release_memory
-from reportmine.models import ErrorRecord, ReportResult, ReportRows
+from reportmine.models import ErrorRecord, ReportResult, ReportRows, replaced
 from reportmine.store import TextStore, TokenStore
 from reportmine.tables import TableBuilder, result_rows
 
@@ -148,7 +148,7 @@ def flatten_result(
 
     if meta_table or pattern:
         report = attach_report_metadata(result.report, table=meta_table or {}, pattern=pattern)
-        result = ReportResult(**{**vars(result), "report": report})  # faster than dataclasses.replace
+        result = replaced(result, report=report)
     rows = result_rows(result, TokenStore.join(result.tokens))
     if rows.signature is not None:
         # Sent as its raw bytes: a numpy array pickles and unpickles several times slower (it

@@ -5,7 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
+
+RecordT = TypeVar("RecordT")
 
 
 @dataclass
@@ -145,6 +147,13 @@ def record_dict(record: Any) -> dict[str, Any]:
     the main process's time per report.
     """
     return {name: getattr(record, name) for name in field_names(type(record))}
+
+
+def replaced(record: RecordT, **changes: Any) -> RecordT:
+    """`dataclasses.replace` for the plain records here (no ``init=False`` fields), a new record
+    made from the field values: `replace` reads the dataclass's field list again on every call,
+    which showed in the per-report stages, where a record is replaced per section and report."""
+    return type(record)(**{**vars(record), **changes})
 
 
 def record_values(record: Any) -> tuple[Any, ...]:

@@ -196,8 +196,9 @@ def _mixed_objects(values: pd.Series) -> bool:
     return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty")
 
 
-# A text cell that spreadsheets would read as a formula (_FORMULA_PREFIXES), in RE2 syntax.
-_FORMULA_RE2 = "^[=+\\-@\t\r]"
+# A text cell that spreadsheets would read as a formula: one starting with a _FORMULA_PREFIXES
+# character, as an RE2 character class (where "-", "\\", "]" and "^" need a backslash).
+_FORMULA_RE2 = "^[" + "".join("\\" + char if char in "-\\]^" else char for char in _FORMULA_PREFIXES) + "]"
 
 
 def _neutral_csv_table(table: Any, chunk: pd.DataFrame, as_text: set[int]) -> Any:
@@ -316,7 +317,7 @@ def _arrow_table(frame: pd.DataFrame) -> Any:
     ready = _parquet_ready(frame)
     for column in ready.columns:
         # Object columns left mixed (numbers beside text) are written as their text.
-        if ready[column].dtype == object and pd.api.types.infer_dtype(ready[column], skipna=True) not in ("string", "empty"):
+        if _mixed_objects(ready[column]):
             ready[column] = ready[column].map(lambda value: value if value is None or pd.isna(value) else str(value))
     table = pa.Table.from_pandas(ready, preserve_index=False, nthreads=1)
     # Categories become their plain values (Arrow writes no dictionaries to CSV), decoded by

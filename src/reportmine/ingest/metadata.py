@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reportmine.errors import InputError, MetadataError
-from reportmine.models import Report
+from reportmine.models import Report, replaced
 from reportmine.text.normalize import fold_for_matching
 from reportmine.vocab import load_vocab
 
@@ -388,5 +388,4 @@ def apply_metadata(
     extra = dict(report.extra)
     for source, row in sources[:2][::-1]:  # meta overrides pattern for extra columns too
         extra.update({k: v for k, v in row.items() if k not in META_FIELDS and _present(v)})
-    # A new record from the field values (dataclasses.replace re-reads the field list per call).
-    return Report(**{**vars(report), **values, "extra": extra, "meta_source": meta_source})
+    return replaced(report, **{**values, "extra": extra, "meta_source": meta_source})

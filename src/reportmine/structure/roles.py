@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Pattern
 
-from reportmine.models import Section
+from reportmine.models import Section, replaced
 from reportmine.text.normalize import fold_for_matching
 from reportmine.vocab import load_vocab
 
@@ -122,8 +122,7 @@ def assign_roles(sections: list[Section], text: str) -> list[Section]:
         if own is None or own == "measures":
             inherited = parent.role if parent is not None and parent.role in _INHERITED else None
             own = inherited or own or _body_role(section, first_child, text) or "other"
-        # A new record from the field values (dataclasses.replace re-reads the field list per call).
-        updated = Section(**{**vars(section), "role": own})
+        updated = replaced(section, role=own)
         by_id[section.section_id] = updated
         result.append(updated)
     return result
