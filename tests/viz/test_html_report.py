@@ -196,7 +196,7 @@ def test_cell_text(value, expected):
 
 def test_font_is_embedded_with_one_render_and_equals_a_render_with_the_font(analysis, tmp_path, monkeypatch):
     page = write_html_report(analysis, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert html_report._FONT_PLACEHOLDER not in page
+    assert html_report._PLACEHOLDER_PREFIX not in page
     uris = re.findall(r'url\("(data:font/woff;base64,[A-Za-z0-9+/=]+)"\)', page)
     assert len(uris) == html_report.FONT_PARTS and len(set(uris)) == len(uris)
     # Rendering the page straight with those fonts (the "placeholders" are the URIs themselves)

@@ -13,8 +13,6 @@ import functools
 import importlib.util
 import io
 import logging
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,7 +122,7 @@ _SUBSET_DROP_TABLES = ("DSIG", "GSUB", "GPOS", "GDEF", "BASE", "JSTF", "vhea", "
 @functools.lru_cache(maxsize=4)
 def _subset_font_cached(path: str, _size: int, _mtime_ns: int, characters: str, flavor: str | None) -> bytes:
     # HarfBuzz's subsetter (C++) does in 20 ms what fontTools' pure-Python one does in 1.5 s on
-    # a 16 MB CJK font; sfnt_to_woff then wraps the small result as WOFF.
+    # a 16 MB CJK font; fontTools then only wraps the small result as WOFF.
     import uharfbuzz as hb
 
     face = hb.Face(hb.Blob.from_file_path(path), 0)  # the first face of a .ttc/.otc collection
@@ -143,49 +141,13 @@ def _subset_font_cached(path: str, _size: int, _mtime_ns: int, characters: str, 
     data = bytes(subset.blob.data)
     if flavor is None:
         return data
-    if flavor == "woff":
-        return sfnt_to_woff(data)
     from fontTools.ttLib import TTFont
 
     font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
-    font.flavor = flavor  # woff2 would need the brotli package
+    font.flavor = flavor  # "woff" is zlib-compressed; woff2 would need the brotli package
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
-
-
-_WOFF_HEADER = struct.Struct(">4sIIHHIHHIIIII")
-_WOFF_ENTRY = struct.Struct(">4sIIII")
-_SFNT_ENTRY = struct.Struct(">4sIII")
-WOFF_ZLIB_LEVEL = 6
-
-
-def sfnt_to_woff(sfnt: bytes) -> bytes:
-    """The WOFF 1.0 file of an OpenType/TrueType font (W3C WOFF: header, table directory in tag
-    order, each table zlib-compressed where that makes it smaller, 4-byte aligned).
-
-    The tables are copied as they are, checksums included: fontTools would parse and rewrite
-    the font, which costs more (its CFF module alone loads in 50 ms) than the subsetting.
-    """
-    version, count = struct.unpack_from(">4sH", sfnt, 0)
-    records = [_SFNT_ENTRY.unpack_from(sfnt, 12 + 16 * index) for index in range(count)]
-    offset = _WOFF_HEADER.size + _WOFF_ENTRY.size * count
-    entries, blocks = {}, []
-    for tag, checksum, start, length in sorted(records, key=lambda record: record[2]):  # the font's own order
-        table = sfnt[start:start + length]
-        packed = zlib.compress(table, WOFF_ZLIB_LEVEL)
-        stored = packed if len(packed) < length else table
-        entries[tag] = _WOFF_ENTRY.pack(tag, offset, len(stored), length, checksum)
-        padding = b"\0" * (-len(stored) % 4)
-        blocks += [stored, padding]
-        offset += len(stored) + len(padding)
-    directory = [entries[tag] for tag in sorted(entries)]  # the directory is in tag order
-    sfnt_size = 12 + 16 * count + sum(length + (-length % 4) for *_, length in records)
-    head = next((sfnt[start:start + length] for tag, _, start, length in records if tag == b"head"), b"")
-    major, minor = struct.unpack_from(">HH", head, 4) if len(head) >= 8 else (0, 0)  # head.fontRevision
-    header = _WOFF_HEADER.pack(b"wOFF", int.from_bytes(version, "big"), offset, count, 0, sfnt_size,
-                               major, minor, 0, 0, 0, 0, 0)
-    return b"".join([header, *directory, *blocks])
 
 
 def _tag_number(tag: str) -> int:

@@ -37,8 +37,8 @@ CHART_TITLES = {
     "code_prevalence": "各校编码出现比例",
     "topic_trends": "主题随年份的变化",
 }
-_FONT_PLACEHOLDER = "reportmine-placeholder-3f9c2d7a"  # see _font_placeholder and _image_placeholder
-_PLACEHOLDER_RE = re.compile(re.escape(_FONT_PLACEHOLDER) + r"-(?:font|image)-[0-9]+-end")
+_PLACEHOLDER_PREFIX = "reportmine-placeholder-3f9c2d7a"  # of _font_placeholder and _image_placeholder
+_PLACEHOLDER_RE = re.compile(re.escape(_PLACEHOLDER_PREFIX) + r"-(?:font|image)-[0-9]+-end")
 FONT_PARTS = 1  # the embedded font is cut in this many files (more only helps when subsetting is slow)
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _LEVEL_LABELS = {
@@ -166,12 +166,12 @@ def _font_data_uris(page: str, font_path: Path | str | None) -> list[str]:
 def _font_placeholder(part: int) -> str:
     """Stands for the data URI of font `part` while the page is rendered: letters, digits and
     "-" only (autoescape leaves it alone), and no placeholder is the beginning of another."""
-    return f"{_FONT_PLACEHOLDER}-font-{part}-end"
+    return f"{_PLACEHOLDER_PREFIX}-font-{part}-end"
 
 
 def _image_placeholder(number: int) -> str:
     """Stands for the data URI of picture `number` while the page is rendered (as _font_placeholder)."""
-    return f"{_FONT_PLACEHOLDER}-image-{number}-end"
+    return f"{_PLACEHOLDER_PREFIX}-image-{number}-end"
 
 
 def _pictures_with_placeholders(pictures: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
