@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
-from reportmine.structure.items import _best_code, _cue_lists, _prepared_cues
+from reportmine.ingest.corpus import read_source_file
+from reportmine.structure.items import _CUES, _best_code, _cue_lists, _prepared_cues
+from reportmine.text.normalize import fold_for_matching
+from reportmine.vocab import load_vocab
+
+_REPORTS = Path(__file__).resolve().parents[2] / "corpus" / "reports"
 
 _ALPHABET = "存在有的一些问题不足之处，。：:\n主要表现在困惑与反思工作中暴露出发现了方面欠缺ab 1"
 
@@ -33,3 +40,23 @@ def test_best_code_equals_counting_every_cue() -> None:
     for text in _random_texts(2000, 3) + ["a+b问题", "不足之处问题"]:
         assert _best_code(text, "其他", lists) == _old_best_code(text, "其他", book)
     assert _prepared_cues(())[0].search("anything") is None
+
+
+def _plain_problem_lead() -> re.Pattern[str]:
+    """The problem lead as written in roles.yaml, without the first-character lookahead."""
+    cues = load_vocab("roles.yaml")["passages"]
+    alternatives = "|".join(f"(?:{pattern})" for pattern in cues["problem_lead"])
+    return re.compile(f"(?:{alternatives}){cues['problem_lead_end']}")
+
+
+def test_problem_lead_lookahead_finds_what_the_plain_alternation_finds() -> None:
+    plain = _plain_problem_lead()
+    # one lead of each alternative, then random texts and the bundled reports
+    examples = ["具体体现为以下方面：", "主要表现在：", "工作中的问题：", "反思与思考：", "暴露出的问题。", "发现了一些不足：",
+                "有几点困惑\n", "欠缺之处：", "困惑与反思：", "不足之处是：", "问题与不足。", "存在问题："]
+    texts = examples + _random_texts(3000, 5) + [report.text for path in sorted(_REPORTS.rglob("*.txt"))
+                                      for report in read_source_file(path, root=_REPORTS)[0]]
+    for text in texts:
+        folded = fold_for_matching(text)
+        assert [m.span() for m in _CUES.problem_lead.finditer(folded)] == [m.span() for m in plain.finditer(folded)]
+    assert all(plain.search(example) for example in examples)

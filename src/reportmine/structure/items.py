@@ -61,7 +61,8 @@ class _PassageCues:
 def _load_passage_cues() -> _PassageCues:
     cues = load_vocab("roles.yaml")["passages"]
     alternatives = "|".join(f"(?:{pattern})" for pattern in cues["problem_lead"])
-    lead = re.compile(f"(?:{alternatives}){cues['problem_lead_end']}")
+    starts = re.escape(cues["problem_lead_starts"])
+    lead = re.compile(f"(?=[{starts}])(?:{alternatives}){cues['problem_lead_end']}")
     names = [name for name in _PassageCues.__dataclass_fields__ if name != "problem_lead"]
     return _PassageCues(problem_lead=lead, **{name: re.compile(cues[name]) for name in names})
 
