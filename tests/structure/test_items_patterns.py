@@ -60,3 +60,19 @@ def test_problem_lead_lookahead_finds_what_the_plain_alternation_finds() -> None
         folded = fold_for_matching(text)
         assert [m.span() for m in _CUES.problem_lead.finditer(folded)] == [m.span() for m in plain.finditer(folded)]
     assert all(plain.search(example) for example in examples)
+
+
+def test_every_plan_start_holds_a_plan_word() -> None:
+    # `_plan_passages` skips paragraphs without a plan word; that is only safe while this holds.
+    alphabet = "今后下一步阶段学期年新的届来明接展望未努力方向改进整措施工作设想打算：:，。在针对为此我们将 a"
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(5000)]
+    texts += [report.text for path in sorted(_REPORTS.rglob("*.txt")) for report in read_source_file(path, root=_REPORTS)[0]]
+    starts = 0
+    for text in texts:
+        for line in fold_for_matching(text).split("\n"):
+            for index in range(len(line)):
+                if _CUES.plan_start.search(line[index:]):
+                    starts += 1
+                    assert _CUES.plan_word.search(line[index:])
+    assert starts > 100

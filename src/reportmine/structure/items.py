@@ -54,6 +54,8 @@ _WORD_ORDINALS = {"一": 1, "另一": 2, "首先": 1, "其次": 2, "再次": 3, 
 class _PassageCues:
     problem_lead: Pattern[str]
     plan_start: Pattern[str]
+    # any plan time word or label: a text without one holds no plan start
+    plan_word: Pattern[str]
     summary_start: Pattern[str]
     problem_cue: Pattern[str]
 
@@ -63,8 +65,13 @@ def _load_passage_cues() -> _PassageCues:
     alternatives = "|".join(f"(?:{pattern})" for pattern in cues["problem_lead"])
     starts = re.escape(cues["problem_lead_starts"])
     lead = re.compile(f"(?=[{starts}])(?:{alternatives}){cues['problem_lead_end']}")
-    names = [name for name in _PassageCues.__dataclass_fields__ if name != "problem_lead"]
-    return _PassageCues(problem_lead=lead, **{name: re.compile(cues[name]) for name in names})
+    times, labels = [str(word) for word in cues["plan_times"]], [str(word) for word in cues["plan_labels"]]
+    plan_start = cues["plan_start"].replace("{plan_times}", "|".join(map(re.escape, times)))
+    plan_start = plan_start.replace("{plan_labels}", "|".join(map(re.escape, labels)))
+    return _PassageCues(
+        problem_lead=lead, plan_start=re.compile(plan_start), plan_word=re.compile(word_alternation(times + labels)),
+        summary_start=re.compile(cues["summary_start"]), problem_cue=re.compile(cues["problem_cue"]),
+    )
 
 
 _CUES = _load_passage_cues()
@@ -482,6 +489,8 @@ def _plan_passages(text: str, sections: list[Section]) -> list[_Span]:
     spans: list[_Span] = []
     for a, b in _paragraphs(text, zone_start, len(text)):
         a = max(a, title_ends.get(a, a))  # the heading itself ("六、今后的努力方向") is no plan
+        if _CUES.plan_word.search(text, a, b) is None:
+            continue  # most paragraphs name no plan word: no sentence of them can start a plan
         sentences = _sentences(text, a, b)
         for index, (start, end, _) in enumerate(sentences):
             if _CUES.plan_start.search(text[start:end]):
