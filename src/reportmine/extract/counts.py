@@ -48,10 +48,11 @@ def count_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]
     if compact:
         return [_compact_frequency(view, clause, match) for match in compact]
     period = view.cues.periods.search(view.folded, *clause) or _lead_period(view, clause)
-    following_total = _following_total(view, clause)
     in_clause = view.quantities_in(*clause)
-    if period is None and following_total is None and not in_clause and not any(
-            cue.kind == "open_lesson" for _, cue in hits):
+    # The total in the clause after is asked last and again where it is used (it is pure): most
+    # clauses with a count or a period never need it.
+    if period is None and not in_clause and not any(cue.kind == "open_lesson" for _, cue in hits) \
+            and _following_total(view, clause) is None:
         return []  # nothing to count: most clauses with a trigger word end here
     triggers = _count_triggers(view, clause, hits)
     if not triggers:
@@ -59,6 +60,7 @@ def count_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]
     if period is None and view.has(view.cues.per_unit, *clause):
         # "每位教师一学年至少开一节公开课" is an allotment; "…都上了一节研讨课，共9节" has a total;
         # "6位青年教师每人上一节" counts 6 (annotation rule 2)
+        following_total = _following_total(view, clause)
         if following_total:
             return _total_count(view, clause, following_total, triggers)
         return _per_person(view, clause, triggers)
@@ -75,7 +77,7 @@ def count_facts(view: ReportView, clause: Span, hits: list[Hit]) -> list[Metric]
         if not view.is_article(quantity):
             facts.extend(_count(view, (window_start, clause[1]), quantity, triggers))
         window_start = quantity.end
-    if not facts and following_total is not None:
+    if not facts and (following_total := _following_total(view, clause)) is not None:
         facts.extend(_total_count(view, clause, following_total, triggers))
     if not facts:
         facts.extend(_single_lessons(view, clause, triggers))
