@@ -43,18 +43,22 @@ def test_best_code_equals_counting_every_cue() -> None:
 
 
 def _plain_problem_lead() -> re.Pattern[str]:
-    """The problem lead as written in roles.yaml, without the first-character lookahead."""
+    """The problem lead as a plain alternation of the roles.yaml entries, the line start asserted first."""
     cues = load_vocab("roles.yaml")["passages"]
-    alternatives = "|".join(f"(?:{pattern})" for pattern in cues["problem_lead"])
+    alternatives = "|".join(
+        ("(?:^|(?<=\\n))" if entry.get("line_start") else "")
+        + "(?:" + "|".join(map(re.escape, entry["heads"])) + ")" + f"(?:{entry['rest']})"
+        for entry in cues["problem_lead"])
     return re.compile(f"(?:{alternatives}){cues['problem_lead_end']}")
 
 
-def test_problem_lead_lookahead_finds_what_the_plain_alternation_finds() -> None:
+def test_problem_lead_spelled_by_first_character_finds_what_the_plain_alternation_finds() -> None:
     plain = _plain_problem_lead()
     # one lead of each alternative, then random texts and the bundled reports
     examples = ["具体体现为以下方面：", "主要表现在：", "工作中的问题：", "反思与思考：", "暴露出的问题。", "发现了一些不足：",
-                "有几点困惑\n", "欠缺之处：", "困惑与反思：", "不足之处是：", "问题与不足。", "存在问题："]
-    texts = examples + _random_texts(3000, 5) + [report.text for path in sorted(_REPORTS.rglob("*.txt"))
+                "有几点困惑\n", "欠缺之处：", "困惑与反思：", "不足之处是：", "问题与不足。", "存在问题：",
+                "问题：", "前言\n问题：", "\n存在的困惑与思考：", "存在的不足。"]
+    texts = examples + ["我们的问题：", "a问题与不足：", "\n\n反思："] + _random_texts(3000, 5) + [report.text for path in sorted(_REPORTS.rglob("*.txt"))
                                       for report in read_source_file(path, root=_REPORTS)[0]]
     for text in texts:
         folded = fold_for_matching(text)
