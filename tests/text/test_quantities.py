@@ -1,9 +1,14 @@
 """Table-driven tests of the quantity grammar (numerals, ranges, approximate forms)."""
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 
-from reportmine.text.quantities import Quantity, find_quantities, parse_quantity
+from reportmine.ingest.corpus import read_source_file
+from reportmine.text.normalize import fold_for_matching
+from reportmine.text.quantities import Quantity, _scan_pattern, find_quantities, parse_quantity, quantity_pattern
 
 Q = Quantity
 
@@ -80,3 +85,18 @@ def test_find_quantities_offsets_and_window() -> None:
     text = "校级公开课64节，备课组内公开课90多节"
     matches = find_quantities(text, start=9)
     assert [(m.start, m.end, m.quantity.value) for m in matches] == [(16, 20, 90.0)]
+
+
+def test_scan_pattern_finds_the_spans_of_the_quantity_pattern() -> None:
+    # find_quantities scans with the pattern spelled from first characters and reads each match
+    # with quantity_pattern at the same place: both must find the same spans from any start.
+    alphabet = "0123456789０５.．-~至到 第零〇一二两兩三四五六七八九十百千万几数不少于低至最将近接大约超过上有要余多来节次场人个篇左右若干好a，\n"
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 25))) for _ in range(20000)]
+    reports = Path(__file__).resolve().parents[2] / "corpus" / "reports"
+    texts += [fold_for_matching(report.text) for path in sorted(reports.rglob("*.txt"))
+              for report in read_source_file(path, root=reports)[0]]
+    plain, scan = quantity_pattern(), _scan_pattern()
+    for index, text in enumerate(texts):
+        start = index % (len(text) + 1)
+        assert [m.span() for m in scan.finditer(text, start)] == [m.span() for m in plain.finditer(text, start)]
