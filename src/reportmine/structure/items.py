@@ -405,9 +405,12 @@ def _inline_items(
 
 
 def _inline_chain(text: str, start: int, end: int) -> list[re.Match[str]]:
-    """The longest run of inline markers of one kind numbered 1, 2, 3 …"""
+    """The longest run of inline markers of one kind numbered 1, 2, 3 … when it has two or more
+    (one marker is no enumeration, and callers use no shorter run), else []."""
     best: list[re.Match[str]] = []
     markers = list(_INLINE.finditer(text, start, end))  # scanned once, read once per kind
+    if len(markers) < 2:  # three paragraphs in four: no kind needs to be read
+        return best
     for kind, numerals in _INLINE_KINDS.items():
         chain: list[re.Match[str]] = []
         for found in markers:
