@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 import re
 
-from reportmine.extract.clauses import ReportView, _clause_breaks, _WordIndex
+from reportmine.extract.clauses import ReportView, _clause_breaks, _clause_spans, _trimmed, _WordIndex
 
 _TEXT = ("本学期市级公开课3节，区级、县级研讨课各1.5次；校级教研活动每周一次。\n"
          "全市教师2.0培训，片区联片教研12次。省市区三级比赛中获一等奖。市.区")
@@ -14,6 +14,22 @@ def test_clause_breaks_keep_decimal_points_inside_numbers() -> None:
     old = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
     for text in (_TEXT, "1.5", ".5", "5.", "a.b", "3.4.5", "。.。", ""):
         assert _clause_breaks(text) == [m.start() for m in old.finditer(text)]
+
+
+def test_clause_breaks_and_spans_of_long_texts_equal_the_plain_definitions() -> None:
+    # long texts take the numpy path, the ones with a lone surrogate the regex; spans are trimmed
+    # only where a blank stands
+    old = re.compile(r"[,;:!?\n。，；：！？]|(?<![0-9])\.|\.(?![0-9])")
+    rng = random.Random(11)
+    alphabet = "ab 1.2\n\t\u3000\x1c，。.:x3\u2003市区"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(300))) for _ in range(3000)]
+    texts += [_TEXT * 3, _TEXT * 3 + "\ud800", "1." * 60, " ，" * 60 + " "]
+    for text in texts:
+        breaks = _clause_breaks(text)
+        assert breaks == [m.start() for m in old.finditer(text)]
+        plain = [(start, end) if start == end or not (text[start].isspace() or text[end - 1].isspace())
+                 else _trimmed(text, start, end) for start, end in zip([0] + [b + 1 for b in breaks], breaks + [len(text)])]
+        assert _clause_spans(text, breaks) == plain
 
 
 def test_word_index_equals_window_scans() -> None:
