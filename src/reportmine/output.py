@@ -462,7 +462,11 @@ class RunWriter:
         reports = _with_text_files(report_analysis.reports)
         if self._early is not None or len(reports) > memory.LARGE_CORPUS_REPORTS:
             return
-        jobs = _early_jobs(report_analysis, reports, self.out_dir, pictures=self.pictures, font=self.font)
+        # The clouds are drawn in their job's process: beside the corpus stages (each in a
+        # process of its own) a pool of drawing processes adds no free core, only its start-up
+        # and its second font and matplotlib warm-up (a seventh more CPU for the clouds).
+        jobs = _early_jobs(report_analysis, reports, self.out_dir, pictures=self.pictures, font=self.font,
+                           drawing_workers=1)
         if background_workers(len(jobs)) == 0:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -596,10 +600,11 @@ def _late_jobs(
     """The pieces that need the corpus tables, each written by a process of its own beside the
     CSV and Parquet files (on a large corpus one process writes them one after another).
 
-    The charts and the word clouds are drawn by pools of their own (`drawing_workers`
-    processes, None = one per core, forked once matplotlib or the first cloud is loaded, so the
-    imports are inherited): no long piece is left to one process, which would finish last when
-    the cores are shared by many.
+    The charts, and the word clouds when they are not drawn earlier (`RunWriter.start` draws
+    them in one process), are drawn by pools of their own (`drawing_workers` processes, None =
+    one per core, forked once matplotlib or the first cloud is loaded, so the imports are
+    inherited): no long piece is left to one process, which would finish last when the cores
+    are shared by many.
     """
     jobs: dict[str, Callable[[], Any]] = {}
     if pictures:

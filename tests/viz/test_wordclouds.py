@@ -155,3 +155,27 @@ def test_cloud_laid_out_at_a_fractional_scale_keeps_the_size_and_the_smallest_wo
     assert cloud.scale == scale and (cloud.width, cloud.height) == (round(width / scale), round(height / scale))
     assert cloud.to_image().size == (width, height)
     assert int(cloud.min_font_size * scale) <= SMALLEST_WORD_PIXELS
+
+
+def test_fonts_loaded_once_draw_the_same_picture_and_restore_wordcloud(tmp_path):
+    import io
+
+    import wordcloud.wordcloud as wordcloud_module
+    from PIL import ImageFont
+
+    from reportmine.viz.wordclouds import _fonts_loaded_once
+
+    frequencies = {"公开课": 9, "教研活动": 7, "获奖": 5, "课题研究": 3, "校本教研": 2}
+    font = find_cjk_font()
+
+    def png() -> bytes:
+        buffer = io.BytesIO()
+        render_wordcloud(frequencies, font_path=font, width=400, height=300).to_image().save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    plain = png()
+    with _fonts_loaded_once():
+        cached = wordcloud_module.ImageFont
+        assert cached.truetype(str(font), 20) is cached.truetype(str(font), 20)  # loaded once
+        assert png() == plain and png() == plain
+    assert wordcloud_module.ImageFont is ImageFont

@@ -10,11 +10,13 @@ import hashlib
 import heapq
 import itertools
 import logging
+import os
 import random
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -105,8 +107,60 @@ def write_wordclouds(
     with tempfile.TemporaryDirectory() as scratch:
         drawing_font = _drawing_font(font, jobs, max_words, Path(scratch))
         tasks = [_CloudTask(freqs, str(path), str(drawing_font), max_words, width, height) for freqs, path in jobs]
-        written = [Path(path) for path in map_ordered(_draw_task, tasks, workers=workers)]
+        # Left before the scratch folder goes: the cached fonts hold the subset file open.
+        with _fonts_loaded_once():
+            written = [Path(path) for path in map_ordered(_draw_task, tasks, workers=workers)]
     return written
+
+
+class _CachedImageFont:
+    """`PIL.ImageFont` as wordcloud sees it, but `truetype(path, size)` loads each (font, size)
+    once per process and returns that same font object afterwards.
+
+    wordcloud loads the font again for every size it tries while placing a word (about 200
+    times per cloud) and again for every word drawn; the 29 clouds of a run need 62 distinct
+    (font, size) pairs of 5,800 loads. A FreeType font is not changed by measuring or drawing
+    text, so the pictures are the same. Fonts loaded before a fork are left to the parent:
+    a forked drawing worker loads its own.
+    """
+
+    def __init__(self, image_font: Any) -> None:
+        self._image_font = image_font
+        self._fonts: dict[tuple[str, int], Any] = {}
+        self._pid = os.getpid()
+
+    def truetype(self, font: Any, size: float = 10, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(font, (str, os.PathLike)):
+            return self._image_font.truetype(font, size, *args, **kwargs)
+        if self._pid != os.getpid():  # a forked child: the parent's font handles are not ours
+            self._fonts, self._pid = {}, os.getpid()
+        key = (os.fspath(font), size)
+        loaded = self._fonts.get(key)
+        if loaded is None:
+            loaded = self._fonts[key] = self._image_font.truetype(font, size)
+        return loaded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._image_font, name)
+
+
+@contextmanager
+def _fonts_loaded_once() -> Iterator[None]:
+    """While the block runs, wordcloud loads each (font, size) once per process (`_CachedImageFont`).
+
+    It swaps the `ImageFont` name in wordcloud's module, so it is not thread-safe: another
+    thread drawing clouds meanwhile would share the cache and could see the name restored
+    midway (harmless for the pictures, but not what either thread set). Processes forked inside
+    the block (the drawing pool) inherit the swap and keep their own cache.
+    """
+    import wordcloud.wordcloud as wordcloud_module
+
+    original = wordcloud_module.ImageFont
+    wordcloud_module.ImageFont = _CachedImageFont(original)
+    try:
+        yield
+    finally:
+        wordcloud_module.ImageFont = original
 
 
 def _largest_groups(groups: list[tuple[str, list[str]]], max_groups: int, grouping: str) -> list[tuple[str, list[str]]]:
