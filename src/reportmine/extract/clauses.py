@@ -285,12 +285,13 @@ class ReportView:
             return body, clause[0]
         previous = self.previous_clause(clause)
         earlier = self.levels_in(*previous, people=people) if previous else []
-        if earlier and not any(self.states_fact_of(kind, *previous) for kind in _COUNTED_KINDS):
+        if earlier and previous is not None \
+                and not any(self.states_fact_of(kind, *previous) for kind in _COUNTED_KINDS):
             return earlier[-1], previous[0]  # "…开展联片教研，由我组承担半日活动观摩一场"
         own = organizers and organizer_level(self, clause, anchor, own_clause=True)
         if own:
             return own, clause[0]  # "…校内共开展研讨课136节，各备课组每学期至少进行两轮磨课"
-        if earlier and not (same_kind and self.states_fact_of(same_kind, *previous)):
+        if earlier and previous is not None and not (same_kind and self.states_fact_of(same_kind, *previous)):
             return earlier[-1], previous[0]
         if organizers:
             level = organizer_level(self, clause, anchor)

@@ -194,7 +194,7 @@ def _frequencies(view: ReportView, clause: Span, period: re.Match[str], quantiti
         items = _respective_items(view, days.end(), trigger[0], n_days)
         n_days = 1 if items else n_days
     rows = []
-    for item in items or [None]:
+    for item in (items if items else [None]):
         metric = Metric(category=trigger[2], level=level, period=cues.period_of[period.group()],
                         times_per_period=None if quantity.value is None else quantity.value * n_days,
                         approx=quantity.approx, qualifier=quantity.qualifier,  # 三四次: 3, approx (rule 3)
@@ -243,7 +243,7 @@ def _count(view: ReportView, window: Span, quantity: QuantityMatch, triggers: li
     return [Metric(category=trigger[2], value=_times(q.value, heads), value_max=_times(q.value_max, heads),
                    approx=q.approx, qualifier=q.qualifier, level=level, item=item, unit=q.unit,
                    start=min(evidence_start, clause[0]), end=clause[1])
-            for item in items or [None]]
+            for item in (items if items else [None])]
 
 
 def _times(value: float | None, factor: float) -> float | None:
@@ -257,7 +257,7 @@ def _unlisted_heads(view: ReportView, clause_start: int, quantity: QuantityMatch
         return 1.0
     heads = [q for q in view.quantities_in(clause_start, marker.start())
              if q.quantity.unit in view.cues.lesson_giver_units and q.quantity.value and not q.quantity.approx]
-    return heads[-1].quantity.value if heads else 1.0
+    return (heads[-1].quantity.value or 1.0) if heads else 1.0  # a head count is never 0 or None here
 
 
 def _per_person(view: ReportView, clause: Span, triggers: list[Trigger]) -> list[Metric]:
