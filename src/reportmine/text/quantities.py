@@ -31,6 +31,8 @@ _CN_NUMBER = f"[{_CN_NUMERALS}]+"
 # A quantity never continues a number or an ordinal (第一次).
 _NOT_BEFORE = "第0-9０-９零〇一二两兩三四五六七八九十百千万"
 _RANGE_SEPARATOR = r"\s*[-－~～—–至到]\s*"
+# A number or a range of numbers: "3", "2.5", "3-5", "三", "三至五".
+_NUMBER = rf"{_ARABIC}(?:{_RANGE_SEPARATOR}{_ARABIC})?|{_CN_NUMBER}(?:[至到]{_CN_NUMBER})?"
 
 
 @dataclass(frozen=True)
@@ -103,15 +105,14 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         re.escape(word) + ("(?=[百千万])" if word in magnitude_only else "") for word in prefixes
     )
     fillers = "|".join(map(re.escape, vocab["prefix_fillers"]))
-    number = rf"{_ARABIC}(?:{_RANGE_SEPARATOR}{_ARABIC})?|{_CN_NUMBER}(?:[至到]{_CN_NUMBER})?"
     core = (
         rf"(?<![{_NOT_BEFORE}])(?:(?P<pre>{prefix_alternatives})(?:{fillers})?)?"
-        rf"(?:(?P<num>{number})(?P<suf>{_alternation(vocab['approx_suffixes'])})?"
+        rf"(?:(?P<num>{_NUMBER})(?P<suf>{_alternation(vocab['approx_suffixes'])})?"
         rf"|(?P<vague>{_alternation(vocab['vague_counts'])}))"
     )
     unit = rf"(?P<unit>{_alternation(vocab['units'])})(?P<post>{_alternation(vocab['approx_postfixes'])})?"
     # a lookahead on the possible first characters lets the scanner skip most text at C speed
-    first = "0-9０-９零〇一二两兩三四五六七八九十百千万几数" + "".join(
+    first = "0-9０-９" + _CN_NUMERALS + "".join(
         re.escape(word[0]) for word in [*prefixes, *vocab["vague_counts"]])
     with_unit = re.compile(f"(?=[{first}])" + core + unit)
     bare = re.compile(core + f"(?:{unit})?")
@@ -137,8 +138,7 @@ def _scan_pattern() -> re.Pattern[str]:
     vague = sorted(vocab["vague_counts"], key=len, reverse=True)
     unit = f"(?:{_alternation(vocab['units'])})(?:{_alternation(vocab['approx_postfixes'])})?"
     suffix = f"(?:{_alternation(vocab['approx_suffixes'])})?"
-    number = rf"(?:{_ARABIC}(?:{_RANGE_SEPARATOR}{_ARABIC})?|{_CN_NUMBER}(?:[至到]{_CN_NUMBER})?)"
-    after_prefix = f"(?:{'|'.join(map(re.escape, vocab['prefix_fillers']))})?(?:{number}{suffix}|{_alternation(vague)}){unit}"
+    after_prefix = f"(?:{'|'.join(map(re.escape, vocab['prefix_fillers']))})?(?:(?:{_NUMBER}){suffix}|{_alternation(vague)}){unit}"
     rests: dict[str, list[str]] = {}
     for word in prefixes:
         lookahead = "(?=[百千万])" if word in magnitude_only else ""
