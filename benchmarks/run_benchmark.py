@@ -1,7 +1,8 @@
 """End-to-end benchmark: `reportmine analyze` against a plain single-process `jieba.lcut` loop.
 
-Reports MB/s, reports/s, peak memory (PSS of the analyse process and its workers) and the
-per-stage timings `analyze` records in run.json. Figures go into the README's Speed section.
+Reports MB/s, reports/s, peak memory (PSS of the analyse process and its workers, sampled in a
+second run unless `--memory same`) and the per-stage timings `analyze` records in run.json.
+Figures go into the README's Speed section.
 
     python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
     python benchmarks/run_benchmark.py /tmp/synth15 --workers 2
@@ -97,17 +98,36 @@ def compile_package() -> None:
     compileall.compile_dir(Path(reportmine.__file__).parent, quiet=1)
 
 
-def run_analyze(folder: Path, out: Path, extra: list[str]) -> tuple[float, "PeakMemory", dict]:
-    """Run the CLI in a subprocess; return wall seconds, its memory peaks and run.json."""
+def run_analyze(folder: Path, out: Path, extra: list[str], *, sample_memory: bool = True) -> tuple[float, "PeakMemory | None", dict]:
+    """Run the CLI in a subprocess; return wall seconds, its memory peaks (None when not
+    sampled) and run.json."""
     command = [sys.executable, "-m", "reportmine", "analyze", str(folder), "-o", str(out), "--quiet", "--no-cache", *extra]
     started = time.perf_counter()
     process = subprocess.Popen(command)
-    with PeakMemory(process.pid) as memory:
+    memory = PeakMemory(process.pid) if sample_memory else None
+    if memory is not None:
+        with memory:
+            returncode = process.wait()
+    else:
         returncode = process.wait()
     seconds = time.perf_counter() - started
     if returncode not in (0, 1):
         raise SystemExit(f"analyze failed with exit status {returncode}")
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    return seconds, memory, run
+
+
+def timed_and_sampled(folder: Path, out: Path, extra: list[str], mode: str) -> tuple[float, "PeakMemory | None", dict]:
+    """The timed run and the memory peaks, as `--memory` asks: sampled in a second run of their
+    own ("separate"), during the timed run ("same") or not at all ("skip").
+
+    Sampling reads each process's page tables (/proc/PID/smaps_rollup, about 5 ms a process
+    with scikit-learn loaded) four times a second: on two cores that is CPU taken from the run
+    it measures, so by default the run that is timed is not the one that is sampled.
+    """
+    seconds, memory, run = run_analyze(folder, out / "timed", extra, sample_memory=mode == "same")
+    if mode == "separate":
+        _, memory, _ = run_analyze(folder, out / "sampled", extra)
     return seconds, memory, run
 
 
@@ -122,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     # allocator skips recently freed ones), which slows the next run's report texts tenfold:
     # to time runs back to back, keep each run's output in a folder of its own.
     parser.add_argument("--out", type=Path, default=None, help="keep the output here (default: a temporary folder, deleted)")
+    parser.add_argument("--memory", choices=("separate", "same", "skip"), default="separate",
+                        help="sample peak memory in a second run (default), during the timed run, or not at all")
     args = parser.parse_args(argv)
 
     n_files, n_bytes = corpus_size(args.folder)
@@ -131,10 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         extra.append("--no-pictures")
     compile_package()
     if args.out is not None:
-        seconds, memory, run = run_analyze(args.folder, args.out, extra)
+        seconds, memory, run = timed_and_sampled(args.folder, args.out, extra, args.memory)
     else:
         with tempfile.TemporaryDirectory() as scratch:
-            seconds, memory, run = run_analyze(args.folder, Path(scratch) / "out", extra)
+            seconds, memory, run = timed_and_sampled(args.folder, Path(scratch), extra, args.memory)
     figures = {
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
         "files": n_files,
@@ -143,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         "analyze_seconds": round(seconds, 2),
         "analyze_mb_per_s": round(megabytes / seconds, 2),
         "analyze_reports_per_s": round(run["counts"]["reports"] / seconds, 1),
-        "peak_memory_mib": round(memory.peak_bytes / 2**20),  # all processes, PSS
-        "peak_main_rss_mib": round(memory.peak_main_rss / 2**20),
+        "peak_memory_mib": round(memory.peak_bytes / 2**20) if memory else None,  # all processes, PSS
+        "peak_main_rss_mib": round(memory.peak_main_rss / 2**20) if memory else None,
+        "memory_sampled": args.memory,
         "stage_seconds": run.get("timings_seconds", {}),
         "write_seconds": run.get("write_seconds", {}),
         # The analyse process's own peak RSS after each stage: where it reaches its final value

@@ -485,7 +485,7 @@ class RunWriter:
         from reportmine import memory
         from reportmine.memory import peak_rss_mib, release_memory
         from reportmine.parallel import announce
-        from reportmine.viz.html_report import tables_context, write_html_report
+        from reportmine.viz.html_report import load_page_font, tables_context, write_html_report
 
         started = time.perf_counter()
         out_dir = self.out_dir
@@ -525,8 +525,13 @@ class RunWriter:
             background.result("texts", seconds)
             peaks["texts"] = peak_rss_mib()
             release_memory(len(tables["reports"]))
-            # The page's tables part first: it needs no picture, so it is ready when they are.
-            page = _timed_extra("html", "report.html", seconds, problems, lambda: tables_context(analysis)) if self.html else None
+            # The page's tables part and its font first: they need no picture, so they are ready
+            # when the pictures are, and the page is written at once.
+            def page_without_pictures() -> dict[str, Any]:
+                load_page_font()  # the page embeds the default font, as write_html_report below
+                return tables_context(analysis)
+
+            page = _timed_extra("html", "report.html", seconds, problems, page_without_pictures) if self.html else None
             chart_paths: list[Path] = []
             cloud_paths: list[Path] = []
             if self.pictures:

@@ -158,6 +158,22 @@ def test_tables_part_computed_beforehand_gives_the_same_page(hostile_analysis, p
     assert at_once.read_bytes() == beforehand.read_bytes()
 
 
+def test_font_loaded_ahead_leaves_the_page_unchanged(hostile_analysis, pictures, tmp_path):
+    from reportmine.viz import fonts
+
+    charts, clouds = pictures
+    fonts._cmap_codepoints.cache_clear()
+    html_report.load_page_font()
+    # The font's character map is read now, not when the page is written.
+    assert fonts._cmap_codepoints.cache_info().currsize >= 1
+    loaded = write_html_report(hostile_analysis, tmp_path / "a.html", charts=charts, wordclouds=clouds)
+    fonts._cmap_codepoints.cache_clear()
+    cold = write_html_report(hostile_analysis, tmp_path / "b.html", charts=charts, wordclouds=clouds)
+    assert loaded.read_bytes() == cold.read_bytes()
+    # A font that cannot be used is left for write_html_report to report, not raised here.
+    html_report.load_page_font(tmp_path / "missing.ttf")
+
+
 def test_evidence_is_capped_and_says_so(analysis, tmp_path, monkeypatch):
     monkeypatch.setattr(html_report, "MAX_EVIDENCE", 2)
     page = write_html_report(analysis, tmp_path / "r.html", embed_font=False).read_text(encoding="utf-8")

@@ -105,6 +105,21 @@ def write_html_report(
     return out_path
 
 
+def load_page_font(font_path: Path | str | None = None) -> None:
+    """Load ahead what embedding the font in the page needs (the font's character map, HarfBuzz,
+    the WOFF writer), for instance while the pictures are still being drawn, so that the page is
+    written as soon as they are. A font that cannot be used is reported by `write_html_report`."""
+    import uharfbuzz  # noqa: F401
+    from fontTools.ttLib import TTFont  # noqa: F401
+
+    from reportmine.viz.fonts import find_cjk_font
+
+    try:
+        find_cjk_font(font_path)
+    except ReportmineError:
+        pass
+
+
 def _environment() -> Any:
     """The jinja2 environment of the report, where `{{ row.name }}` looks in dicts first.
 

@@ -1,0 +1,92 @@
+"""The benchmark scripts: the synthetic corpus they time and the figures they report."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def make_corpus() -> ModuleType:
+    return _script("make_corpus")
+
+
+@pytest.fixture(scope="module")
+def small_corpus(make_corpus: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("synthetic") / "corpus"
+    assert make_corpus.main([str(folder), "--reports", "12"]) == 0
+    return folder
+
+
+def test_make_corpus_is_deterministic_and_lists_every_report(
+    make_corpus: ModuleType, small_corpus: Path, tmp_path: Path
+) -> None:
+    again = tmp_path / "again"
+    make_corpus.main([str(again), "--reports", "12"])
+    reports = sorted(path.relative_to(small_corpus).as_posix() for path in small_corpus.rglob("*.txt"))
+    assert len(reports) == 12
+    assert all((small_corpus / name).read_bytes() == (again / name).read_bytes() for name in reports)
+    with (small_corpus / "metadata.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["path"] for row in rows) == reports
+    # Schools and years are renamed in the text itself, as the metadata says.
+    first = next(row for row in rows if row["path"].endswith("0000000.txt"))
+    assert (first["school"], first["year"]) == ("第1实验小学", "2016")
+    assert "第1实验小学" in (small_corpus / first["path"]).read_text(encoding="utf-8")
+
+
+def test_make_corpus_stops_at_the_size_asked(make_corpus: ModuleType, tmp_path: Path) -> None:
+    make_corpus.main([str(tmp_path / "sized"), "--megabytes", "0.05"])
+    sizes = [path.stat().st_size for path in (tmp_path / "sized").rglob("*.txt")]
+    # It stops with the first report that reaches the size: at most one report beyond it.
+    assert sum(sizes) >= 50_000 and sum(sizes) - max(sizes) < 50_000
+
+
+@pytest.mark.slow
+def test_benchmark_times_a_run_and_samples_memory_in_another(small_corpus: Path, tmp_path: Path) -> None:
+    run_benchmark = _script("run_benchmark")
+    figures_path = tmp_path / "figures.json"
+    out = tmp_path / "out"
+    code = run_benchmark.main([
+        str(small_corpus), "--workers", "1", "--no-pictures", "--out", str(out), "--json", str(figures_path),
+    ])
+    assert code == 0
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    assert (figures["files"], figures["reports"], figures["memory_sampled"]) == (12, 12, "separate")
+    assert figures["analyze_seconds"] > 0 and figures["analyze_reports_per_s"] > 0
+    # The memory comes from a second run of its own: both outputs are there, with the same tables.
+    assert figures["peak_memory_mib"] > 50 and figures["peak_main_rss_mib"] > 50
+    timed, sampled = (json.loads((out / name / "run.json").read_text(encoding="utf-8")) for name in ("timed", "sampled"))
+    assert timed["counts"] == sampled["counts"] and timed["counts"]["reports"] == 12
+    assert set(figures["stage_seconds"]) >= {"per_report", "topics", "near_duplicates", "compare"}
+    # The plain jieba loop over the same files, and the ratio the README's target is about
+    # (analyze / loop: 12 reports segment in a blink, while analyze starts processes and writes).
+    assert figures["jieba_loop_seconds"] >= 0 and figures["jieba_loop_mb_per_s"] > 0
+    assert figures["analyze_vs_jieba_loop"] > 1
+
+
+@pytest.mark.slow
+def test_benchmark_without_memory_sampling_runs_once(small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_benchmark = _script("run_benchmark")
+    out = tmp_path / "out"
+    run_benchmark.main([str(small_corpus), "--workers", "1", "--skip-baseline", "--no-pictures", "--out", str(out),
+                        "--memory", "skip"])
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["peak_memory_mib"] is None and figures["memory_sampled"] == "skip"
+    assert (out / "timed" / "run.json").exists() and not (out / "sampled").exists()
+    assert "jieba_loop_seconds" not in figures
+
