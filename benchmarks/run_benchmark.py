@@ -10,6 +10,7 @@ Figures go into the README's Speed section.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import subprocess
@@ -105,10 +106,7 @@ def run_analyze(folder: Path, out: Path, extra: list[str], *, sample_memory: boo
     started = time.perf_counter()
     process = subprocess.Popen(command)
     memory = PeakMemory(process.pid) if sample_memory else None
-    if memory is not None:
-        with memory:
-            returncode = process.wait()
-    else:
+    with memory if memory is not None else contextlib.nullcontext():
         returncode = process.wait()
     seconds = time.perf_counter() - started
     if returncode not in (0, 1):
