@@ -208,6 +208,30 @@ def test_texts_and_clouds_started_before_the_corpus_stages_give_the_same_files(
     run = json.loads((tmp_path / "early" / "run.json").read_text(encoding="utf-8"))
     assert {"texts", "wordclouds", "charts", "xlsx"} <= set(run["write_seconds"])
     assert "wordclouds/corpus.png" in run["outputs"] and "texts/000001.txt" not in run["outputs"]
+    # With two cores the per-report tables' files are written beside the corpus stages too.
+    assert ("report_tables" in run["write_seconds"]) == (cores == 2)
+    assert {"metrics.csv", "metrics.parquet", "reports.csv", "topics.csv"} <= set(run["outputs"])
+
+
+def test_per_report_tables_failing_beside_the_corpus_stages_are_written_after_them(
+    seeds_dir: Path, tmp_path: Path, monkeypatch, caplog
+):
+    import reportmine
+    import reportmine.output as output
+    import reportmine.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full for a moment")
+
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    monkeypatch.setattr(output, "_write_report_tables", broken)  # forked workers inherit the patch
+    with output.RunWriter(tmp_path / "early") as writer:
+        analysis = reportmine.analyze(seeds_dir, workers=1, on_report_tables=writer.start)
+        written = writer.write(analysis)
+    analysis.write(tmp_path / "after")
+    assert _files(tmp_path / "early") == _files(tmp_path / "after")
+    assert tmp_path / "early" / "metrics.parquet" in written and tmp_path / "early" / "reports.csv" in written
+    assert "disk full for a moment" in caplog.text and "writing them now" in caplog.text
 
 
 @pytest.mark.parametrize("cores", [2, 1])

@@ -422,7 +422,8 @@ class RunWriter:
     The report texts, the word clouds, the charts and the XLSX workbook are written by forked
     processes while this one writes the CSV and Parquet files (see `reportmine.background`; in
     line on one core or where processes are not forked); `report.html`, which embeds the
-    pictures, comes after them. The texts and word clouds need only the per-report tables and
+    pictures, comes after them. The texts, the word clouds and the CSV and Parquet files of the
+    per-report tables (`pipeline.PER_REPORT_TABLES`) need only the per-report tables and
     tokens: `start` (given to `pipeline.analyze` as ``on_report_tables``) sets them going while
     the corpus stages run, so they do not wait for topics and near-duplicates. `run.json` records
     each piece's seconds (`write_seconds`, wherever it ran) and the wall time of the writing
@@ -450,8 +451,9 @@ class RunWriter:
         self._early: Any = None  # BackgroundJobs of the pieces started by `start`
 
     def start(self, report_analysis: Any) -> None:
-        """Start writing the report texts and drawing the word clouds of `report_analysis` (an
-        `Analysis` whose corpus tables may still be empty) in forked processes.
+        """Start writing the report texts and the per-report tables' CSV and Parquet files and
+        drawing the word clouds of `report_analysis` (an `Analysis` whose corpus tables may still
+        be empty) in forked processes.
 
         Nothing starts where the writing would run in line, or for a large corpus, whose
         pieces go one after another through one process to keep memory flat.
@@ -467,6 +469,13 @@ class RunWriter:
         # and its second font and matplotlib warm-up (a seventh more CPU for the clouds).
         jobs = _early_jobs(report_analysis, reports, self.out_dir, pictures=self.pictures, font=self.font,
                            drawing_workers=1)
+        table_formats = [fmt for fmt in self.formats if fmt != "xlsx"]
+        if table_formats:
+            # The CSV and Parquet files of these tables are written beside the corpus stages too:
+            # the writing after them is shorter, and a core left idle while the topic model
+            # finishes alone does this work instead.
+            jobs["report_tables"] = functools.partial(
+                _write_report_tables, _report_tables(report_analysis, reports), self.out_dir, table_formats)
         if background_workers(len(jobs)) == 0:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -485,6 +494,7 @@ class RunWriter:
         from reportmine import memory
         from reportmine.memory import peak_rss_mib, release_memory
         from reportmine.parallel import announce
+        from reportmine.pipeline import PER_REPORT_TABLES
         from reportmine.viz.html_report import load_page_font, tables_context, write_html_report
 
         started = time.perf_counter()
@@ -509,9 +519,14 @@ class RunWriter:
         workers = min(background_workers(len(jobs)), 1) if large else background_workers(len(jobs))
         peaks: dict[str, float | None] = {}
 
+        written_early = self._early is not None and self._early.has("report_tables")
+
         def write_table_files() -> list[Path]:
             announce("writing tables")
-            paths = write_tables(tables, out_dir, formats=[fmt for fmt in self.formats if fmt != "xlsx"], seconds=seconds)
+            late = {name: frame for name, frame in tables.items() if not (written_early and name in PER_REPORT_TABLES)}
+            paths = write_tables(late, out_dir, formats=[fmt for fmt in self.formats if fmt != "xlsx"], seconds=seconds)
+            if written_early:
+                paths += _early_report_tables(self._early, tables, out_dir, [fmt for fmt in self.formats if fmt != "xlsx"], seconds)
             peaks["tables"] = peak_rss_mib()
             return paths
 
@@ -596,6 +611,41 @@ def _early_jobs(
     if pictures:
         jobs["wordclouds"] = functools.partial(_draw_wordclouds, analysis, out_dir, font, drawing_workers)
     return jobs
+
+
+def _report_tables(report_analysis: Any, reports: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tables of `report_analysis` that the corpus stages leave as they are, `reports`
+    (with its text files) for its reports table."""
+    from reportmine.pipeline import PER_REPORT_TABLES
+
+    return {name: reports if name == "reports" else getattr(report_analysis, name) for name in PER_REPORT_TABLES}
+
+
+def _write_report_tables(
+    tables: Mapping[str, pd.DataFrame], out_dir: Path, formats: list[TableFormat],
+) -> tuple[list[Path], dict[str, float]]:
+    """`write_tables` of the per-report tables (no workbook): the paths and the seconds per format."""
+    seconds: dict[str, float] = {}
+    return write_tables(tables, out_dir, formats=formats, seconds=seconds), seconds
+
+
+def _early_report_tables(
+    early: Any, tables: Mapping[str, pd.DataFrame], out_dir: Path, formats: list[TableFormat], seconds: dict[str, float],
+) -> list[Path]:
+    """The paths of the per-report tables written by the early job, its seconds per format added
+    to `seconds` (its wall time as `report_tables`); written here instead if that job failed
+    (the tables matter more than the time)."""
+    from reportmine.pipeline import PER_REPORT_TABLES
+
+    try:
+        paths, early_seconds = early.result("report_tables", seconds)
+    except Exception:  # noqa: BLE001 - whatever went wrong there, the tables are written here
+        logger.exception("writing the per-report tables beside the corpus stages failed; writing them now")
+        early_seconds = {}
+        paths = write_tables({name: tables[name] for name in PER_REPORT_TABLES}, out_dir, formats=formats, seconds=early_seconds)
+    for fmt, value in early_seconds.items():
+        seconds[fmt] = seconds.get(fmt, 0.0) + value
+    return paths
 
 
 def _late_jobs(

@@ -37,6 +37,9 @@ TABLE_NAMES: tuple[str, ...] = (
     "errors",
 )
 
+# The tables complete once the per-report stages are done; the corpus stages add the others.
+PER_REPORT_TABLES: tuple[str, ...] = ("reports", "sections", "metrics", "shortcomings", "plans", "errors")
+
 FAILURE_STAGES = frozenset({"read", "decode", "split", "analyze"})
 
 
@@ -295,7 +298,7 @@ def analyze(
             (e.g. ``analyze("corpus", workers=2, n_topics=8)``).
         on_report_tables: called with an `Analysis` holding the per-report tables, texts and
             tokens (its corpus tables still empty) before the corpus stages start; the CLI
-            starts writing report texts and word clouds there (`output.RunWriter.start`).
+            starts writing report texts, per-report tables and word clouds there (`output.RunWriter.start`).
     """
     from reportmine.ingest.corpus import Corpus
 
