@@ -450,6 +450,11 @@ class RunWriter:
         self.arguments = dict(arguments or {})
         self._early: Any = None  # BackgroundJobs of the pieces started by `start`
 
+    @property
+    def _file_formats(self) -> list[TableFormat]:
+        """The formats written one file per table (the workbook holds every table in one)."""
+        return [fmt for fmt in self.formats if fmt != "xlsx"]
+
     def start(self, report_analysis: Any) -> None:
         """Start writing the report texts and the per-report tables' CSV and Parquet files and
         drawing the word clouds of `report_analysis` (an `Analysis` whose corpus tables may still
@@ -469,13 +474,12 @@ class RunWriter:
         # and its second font and matplotlib warm-up (a seventh more CPU for the clouds).
         jobs = _early_jobs(report_analysis, reports, self.out_dir, pictures=self.pictures, font=self.font,
                            drawing_workers=1)
-        table_formats = [fmt for fmt in self.formats if fmt != "xlsx"]
-        if table_formats:
+        if self._file_formats:
             # The CSV and Parquet files of these tables are written beside the corpus stages too:
             # the writing after them is shorter, and a core left idle while the topic model
             # finishes alone does this work instead.
             jobs["report_tables"] = functools.partial(
-                _write_report_tables, _report_tables(report_analysis, reports), self.out_dir, table_formats)
+                _write_report_tables, _report_tables(report_analysis, reports), self.out_dir, self._file_formats)
         if background_workers(len(jobs)) == 0:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -524,9 +528,9 @@ class RunWriter:
         def write_table_files() -> list[Path]:
             announce("writing tables")
             late = {name: frame for name, frame in tables.items() if not (written_early and name in PER_REPORT_TABLES)}
-            paths = write_tables(late, out_dir, formats=[fmt for fmt in self.formats if fmt != "xlsx"], seconds=seconds)
+            paths = write_tables(late, out_dir, formats=self._file_formats, seconds=seconds)
             if written_early:
-                paths += _early_report_tables(self._early, tables, out_dir, [fmt for fmt in self.formats if fmt != "xlsx"], seconds)
+                paths += _early_report_tables(self._early, tables, out_dir, self._file_formats, seconds)
             peaks["tables"] = peak_rss_mib()
             return paths
 
