@@ -213,6 +213,25 @@ def test_texts_and_clouds_started_before_the_corpus_stages_give_the_same_files(
     assert {"metrics.csv", "metrics.parquet", "reports.csv", "topics.csv"} <= set(run["outputs"])
 
 
+def test_per_report_tables_of_a_larger_corpus_are_written_after_the_corpus_stages(seeds_dir: Path, tmp_path: Path, monkeypatch):
+    import json
+
+    import reportmine
+    import reportmine.memory as memory
+    import reportmine.pipeline as pipeline
+    from reportmine.output import RunWriter
+
+    monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
+    monkeypatch.setattr(memory, "EARLY_TABLE_FILES_MAX_REPORTS", 1)  # the seeds hold more reports
+    with RunWriter(tmp_path / "early") as writer:
+        analysis = reportmine.analyze(seeds_dir, workers=1, on_report_tables=writer.start)
+        writer.write(analysis)
+    run = json.loads((tmp_path / "early" / "run.json").read_text(encoding="utf-8"))
+    # Texts and clouds still start early; the tables wait, and are all there.
+    assert "report_tables" not in run["write_seconds"] and "texts" in run["write_seconds"]
+    assert {"metrics.csv", "metrics.parquet", "reports.csv", "errors.parquet"} <= set(run["outputs"])
+
+
 def test_per_report_tables_failing_beside_the_corpus_stages_are_written_after_them(
     seeds_dir: Path, tmp_path: Path, monkeypatch, caplog
 ):

@@ -474,7 +474,7 @@ class RunWriter:
         # and its second font and matplotlib warm-up (a seventh more CPU for the clouds).
         jobs = _early_jobs(report_analysis, reports, self.out_dir, pictures=self.pictures, font=self.font,
                            drawing_workers=1)
-        if self._file_formats:
+        if self._file_formats and len(reports) <= memory.EARLY_TABLE_FILES_MAX_REPORTS:
             # The CSV and Parquet files of these tables are written beside the corpus stages too:
             # the writing after them is shorter, and a core left idle while the topic model
             # finishes alone does this work instead.
