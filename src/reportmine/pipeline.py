@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +41,8 @@ TABLE_NAMES: tuple[str, ...] = (
 PER_REPORT_TABLES: tuple[str, ...] = ("reports", "sections", "metrics", "shortcomings", "plans", "errors")
 
 FAILURE_STAGES = frozenset({"read", "decode", "split", "analyze"})
+
+WARM_UP_REPORT = "warmup_report.txt"  # a short made-up report in resources/ (see `warm_up`)
 
 
 @dataclass
@@ -308,8 +310,7 @@ def analyze(
     root = Path(corpus.root) if isinstance(corpus, Corpus) else Path(corpus)
     if not isinstance(corpus, Corpus) and not root.exists():
         raise InputError(f"input {root} does not exist")
-    meta_table = _meta_table(root, settings)
-    outcomes, n_inputs = _run_per_report(corpus, root, meta_table, settings)
+    meta_table, outcomes, n_inputs = _run_per_report(corpus, root, settings)
     # What is alive now (modules, the caller's objects) outlives the run, and what the collection
     # keeps lives until the corpus stages: the garbage collector need not visit either again.
     with frozen_heap(n_inputs), arrow_memory_from_malloc():
@@ -336,15 +337,56 @@ def analyze(
 
 
 def _run_per_report(
-    corpus: Any, root: Path, meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions
-) -> tuple[Iterable[FileOutcome | FileRows], int]:
-    """The per-report outcomes (streamed) and the number of inputs (files or reports)."""
+    corpus: Any, root: Path, settings: AnalyzeOptions
+) -> tuple[dict[str, dict[str, Any]], Iterable[FileOutcome | FileRows], int]:
+    """The metadata table, the per-report outcomes (streamed) and the number of inputs (files or reports)."""
     from reportmine.ingest.corpus import Corpus
 
     if isinstance(corpus, Corpus):
-        return _analyze_loaded_corpus(corpus, settings), len(corpus.reports)
-    tasks = _file_tasks(root, meta_table, settings)
-    return _map_tasks(tasks, settings), len(tasks)
+        return _meta_table(root, settings), _analyze_loaded_corpus(corpus, settings), len(corpus.reports)
+    meta_table, tasks = _listed_while_warming_up(root, settings)
+    return meta_table, _map_tasks(tasks, settings), len(tasks)
+
+
+def _listed_while_warming_up(root: Path, settings: AnalyzeOptions) -> tuple[dict[str, dict[str, Any]], list[FileTask]]:
+    """The metadata table and the file tasks of `root`, with this process warmed up for the
+    workers it will fork (`warm_up`).
+
+    Until the workers fork, one core works alone: a forked child lists the files and reads the
+    metadata while this process warms up (the workers start a third of a second sooner at 4,000
+    files; where processes are not forked, one after the other). With one worker or a Dask
+    cluster nothing is forked here: the first file warms up the process that analyses it.
+    """
+    from reportmine.background import BackgroundJobs
+
+    if settings.scheduler or (settings.workers or default_workers()) <= 1:
+        return _list_inputs(root, settings)
+    with BackgroundJobs({"inputs": partial(_list_inputs, root, settings)}) as listing:
+        warm_up(settings)
+        return listing.result("inputs")
+
+
+def _list_inputs(root: Path, settings: AnalyzeOptions) -> tuple[dict[str, dict[str, Any]], list[FileTask]]:
+    meta_table = _meta_table(root, settings)
+    return meta_table, _file_tasks(root, meta_table, settings)
+
+
+def warm_up(settings: AnalyzeOptions) -> None:
+    """Load what analysing a report needs (the segmenter's dictionary, vocabularies, compiled
+    patterns, lazily imported modules: about a second) by analysing a small bundled report
+    (`resources/warmup_report.txt`) with `settings`' segmenter, codebook and stop words.
+
+    Workers forked afterwards inherit it all instead of each loading it again.
+    """
+    from reportmine.vocab import resource_path
+
+    sample = resource_path(WARM_UP_REPORT)
+    analyze_file(FileTask(
+        path=str(sample), root=str(sample.parent), max_bytes=settings.max_bytes, segmenter=settings.segmenter,
+        user_dict=str(settings.user_dict) if settings.user_dict else None,
+        stopwords=str(settings.stopwords) if settings.stopwords else None,
+        codebook=str(settings.codebook) if settings.codebook else None,
+    ))
 
 
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[FileOutcome]:

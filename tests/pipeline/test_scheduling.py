@@ -190,3 +190,29 @@ def test_side_by_side_jobs_leave_this_process_its_own_work(workers: int):
     )
     assert done == ["compared"]
     assert {name: value for name, (value, _seconds) in results.items()} == {"nine": 9, "sixteen": 16}
+
+
+def test_warm_up_report_is_analysed_and_leaves_the_segmenter_loaded():
+    from reportmine import pipeline
+    from reportmine.vocab import resource_path
+
+    pipeline._SEGMENTERS.clear()
+    settings = pipeline.AnalyzeOptions(segmenter="jieba")
+    pipeline.warm_up(settings)
+    assert ("jieba", None) in pipeline._SEGMENTERS
+    # The bundled report exercises the rules a real one does (else forked workers compile them).
+    sample = resource_path(pipeline.WARM_UP_REPORT)
+    outcome = pipeline.process_file(pipeline.FileTask(path=str(sample), root=str(sample.parent), max_bytes=10**6))
+    assert outcome.errors == []
+    (result,) = outcome.results
+    assert {metric.category for metric in result.metrics} >= {"open_lesson", "award", "research_activity"}
+    assert result.shortcomings and result.plans
+
+
+def test_a_bad_metadata_file_read_by_the_listing_child_still_stops_the_run(small_corpus: Path, tmp_path: Path):
+    from reportmine.errors import MetadataError
+
+    meta = tmp_path / "meta.csv"
+    meta.write_text("school,year\n一中,2023\n", encoding="utf-8")  # no path column
+    with pytest.raises(MetadataError):
+        reportmine.analyze(small_corpus, workers=2, meta=meta)
