@@ -499,7 +499,7 @@ class RunWriter:
         from reportmine.memory import peak_rss_mib, release_memory
         from reportmine.parallel import announce
         from reportmine.pipeline import PER_REPORT_TABLES
-        from reportmine.viz.html_report import load_page_font, tables_context, write_html_report
+        from reportmine.viz.html_report import load_page_resources, tables_context, write_html_report
 
         started = time.perf_counter()
         out_dir = self.out_dir
@@ -547,7 +547,7 @@ class RunWriter:
             # The page's tables part and its font first: they need no picture, so they are ready
             # when the pictures are, and the page is written at once.
             def page_without_pictures() -> dict[str, Any]:
-                load_page_font()  # the page embeds the default font, as write_html_report below
+                load_page_resources()  # the template, and the default font the page embeds below
                 return tables_context(analysis)
 
             page = _timed_extra("html", "report.html", seconds, problems, page_without_pictures) if self.html else None

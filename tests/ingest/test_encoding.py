@@ -119,3 +119,23 @@ def test_plausibility_counts_match_the_regex_definition(text):
     assert encoding._non_ascii_count(text) == len(candidates)
     expected = sum(ch in common for ch in candidates) / len(candidates) if candidates else 1.0
     assert encoding._cjk_score(text) == expected
+
+
+def test_shipped_common_characters_are_gb2312_level_1_with_traditional_forms_and_punctuation():
+    # The definition of resources/common_chars.txt, which the plausibility score reads.
+    import opencc
+
+    from reportmine.ingest import encoding
+
+    level_1 = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                level_1.add(bytes([lead, trail]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    assert len(level_1) == 3755
+    to_traditional = opencc.OpenCC("s2t")
+    traditional = {form for char in level_1 for form in to_traditional.convert(char)}
+    punctuation = set("，。、；：？！“”‘’（）《》〈〉【】『』「」…—·～％＋－＝／０１２３４５６７８９　")
+    assert encoding._common_chars() == frozenset(level_1 | traditional | punctuation)

@@ -158,20 +158,23 @@ def test_tables_part_computed_beforehand_gives_the_same_page(hostile_analysis, p
     assert at_once.read_bytes() == beforehand.read_bytes()
 
 
-def test_font_loaded_ahead_leaves_the_page_unchanged(hostile_analysis, pictures, tmp_path):
+def test_page_resources_loaded_ahead_leave_the_page_unchanged(hostile_analysis, pictures, tmp_path):
     from reportmine.viz import fonts
 
     charts, clouds = pictures
     fonts._cmap_codepoints.cache_clear()
-    html_report.load_page_font()
-    # The font's character map is read now, not when the page is written.
+    html_report._environment.cache_clear()
+    html_report.load_page_resources()
+    # The font's character map is read and the template compiled now, not when the page is written.
     assert fonts._cmap_codepoints.cache_info().currsize >= 1
+    assert html_report._environment.cache_info().currsize == 1
+    assert [name for _, name in html_report._environment().cache.keys()] == [html_report.TEMPLATE]
     loaded = write_html_report(hostile_analysis, tmp_path / "a.html", charts=charts, wordclouds=clouds)
     fonts._cmap_codepoints.cache_clear()
     cold = write_html_report(hostile_analysis, tmp_path / "b.html", charts=charts, wordclouds=clouds)
     assert loaded.read_bytes() == cold.read_bytes()
     # A font that cannot be used is left for write_html_report to report, not raised here.
-    html_report.load_page_font(tmp_path / "missing.ttf")
+    html_report.load_page_resources(tmp_path / "missing.ttf")
 
 
 def test_evidence_is_capped_and_says_so(analysis, tmp_path, monkeypatch):

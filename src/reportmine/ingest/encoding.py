@@ -192,6 +192,7 @@ def _inside_latin_words(text: str) -> bool:
 
 # Candidates for the plausibility score: non-ASCII characters that are not whitespace (the
 # regex class [^\x00-\x7f\s]); only the first _SCORE_SAMPLE characters are looked at.
+COMMON_CHARS_FILE = "common_chars.txt"  # in resources/, see `_common_chars`
 _NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
 # Class of each code point in `_char_classes`: not a candidate, an uncommon or a common candidate.
 _OTHER, _UNCOMMON, _COMMON = 0, 1, 2
@@ -231,21 +232,9 @@ def _char_classes() -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _common_chars() -> frozenset[str]:
-    """GB2312 level-1 hanzi (the 3,755 most common), their traditional forms, CJK punctuation."""
-    chars: set[str] = set()
-    for lead in range(0xB0, 0xD8):
-        for trail in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes([lead, trail]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    try:
-        import opencc
+    """GB2312 level-1 hanzi (the 3,755 most common), their traditional forms (OpenCC s2t), CJK
+    punctuation and full-width digits: the table shipped in resources/common_chars.txt (its
+    definition is a test; building it here cost a tenth of a second before the workers fork)."""
+    from reportmine.vocab import resource_path
 
-        to_traditional = opencc.OpenCC("s2t")
-        chars |= {c for ch in list(chars) for c in to_traditional.convert(ch)}
-    except Exception:  # pragma: no cover - opencc is a declared dependency
-        logger.debug("opencc unavailable; Big5 scoring uses simplified characters only")
-    punctuation = "，。、；：？！“”‘’（）《》〈〉【】『』「」…—·～％＋－＝／０１２３４５６７８９　"
-    chars |= set(punctuation)
-    return frozenset(chars)
+    return frozenset(resource_path(COMMON_CHARS_FILE).read_text(encoding="utf-8").rstrip("\n"))

@@ -8,6 +8,7 @@ bytes: nothing time-dependent is written unless ``generated_at`` is passed in.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import math
 import re
@@ -39,6 +40,7 @@ CHART_TITLES = {
 }
 _PLACEHOLDER_PREFIX = "reportmine-placeholder-3f9c2d7a"  # of _font_placeholder and _image_placeholder
 _PLACEHOLDER_RE = re.compile(re.escape(_PLACEHOLDER_PREFIX) + r"-(?:font|image)-[0-9]+-end")
+TEMPLATE = "report.html"  # in viz/templates/
 FONT_PARTS = 1  # the embedded font is cut in this many files (more only helps when subsetting is slow)
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _LEVEL_LABELS = {
@@ -79,7 +81,7 @@ def write_html_report(
         tables: :func:`tables_context` of ``analysis`` when computed already (`write_analysis`
             computes it while the pictures are still being drawn); computed here when None.
     """
-    template = _environment().get_template("report.html")
+    template = _environment().get_template(TEMPLATE)
     fonts = [_font_placeholder(part) for part in range(FONT_PARTS)] if embed_font else []
     pictures = pictures_context(analysis, charts=charts, wordclouds=wordclouds)
     # The page is rendered once with placeholders where the fonts and the pictures go, then
@@ -105,14 +107,17 @@ def write_html_report(
     return out_path
 
 
-def load_page_font(font_path: Path | str | None = None) -> None:
-    """Load ahead what embedding the font in the page needs (the font's character map, HarfBuzz,
-    the WOFF writer), for instance while the pictures are still being drawn, so that the page is
-    written as soon as they are. A font that cannot be used is reported by `write_html_report`."""
+def load_page_resources(font_path: Path | str | None = None) -> None:
+    """Load ahead what writing the page needs besides its content (the compiled template, and
+    for the embedded font its character map, HarfBuzz and the WOFF writer), for instance while
+    the pictures are still being drawn, so that the page is written as soon as they are. A font
+    that cannot be used is reported by `write_html_report`."""
     import uharfbuzz  # noqa: F401
     from fontTools.ttLib import TTFont  # noqa: F401
 
     from reportmine.viz.fonts import find_cjk_font
+
+    _environment().get_template(TEMPLATE)
 
     try:
         find_cjk_font(font_path)
@@ -120,8 +125,10 @@ def load_page_font(font_path: Path | str | None = None) -> None:
         pass
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> Any:
-    """The jinja2 environment of the report, where `{{ row.name }}` looks in dicts first.
+    """The jinja2 environment (one per process: it keeps the compiled template, and recompiles
+    it when the file changes) of the report, where `{{ row.name }}` looks in dicts first.
 
     jinja2 resolves `row.name` as the attribute `name` and, failing that, as the item: for the
     dicts the page is built from, every lookup raised and caught an AttributeError, half of the
