@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,18 +116,33 @@ def run_analyze(folder: Path, out: Path, extra: list[str], *, sample_memory: boo
     return seconds, memory, run
 
 
-def timed_and_sampled(folder: Path, out: Path, extra: list[str], mode: str) -> tuple[float, "PeakMemory | None", dict]:
-    """The timed run and the memory peaks, as `--memory` asks: sampled in a second run of their
-    own ("separate"), during the timed run ("same") or not at all ("skip").
+def timed_and_sampled(
+    folder: Path, out: Path, extra: list[str], mode: str, *, repeat: int = 1, baseline: bool = True,
+) -> tuple[list[float], list[float], "PeakMemory | None", dict]:
+    """The timed runs (and the jieba loop after each, unless `baseline` is False) and the memory
+    peaks, as `--memory` asks: sampled in a run of their own ("separate"), during the first timed
+    run ("same") or not at all ("skip").
 
     Sampling reads each process's page tables (/proc/PID/smaps_rollup, about 5 ms a process
     with scikit-learn loaded) four times a second: on two cores that is CPU taken from the run
     it measures, so by default the run that is timed is not the one that is sampled.
+    Repeated runs alternate with the jieba loop, so that each ratio compares two runs made
+    moments apart: on a shared machine the speed of the same code drifts by up to 2x within
+    minutes. Each run writes into a folder of its own (timed, timed-2, …).
     """
-    seconds, memory, run = run_analyze(folder, out / "timed", extra, sample_memory=mode == "same")
+    analyze_seconds: list[float] = []
+    baseline_seconds: list[float] = []
+    memory = None
+    for index in range(repeat):
+        name = "timed" if index == 0 else f"timed-{index + 1}"
+        seconds, sampled, run = run_analyze(folder, out / name, extra, sample_memory=mode == "same" and index == 0)
+        memory = memory or sampled
+        analyze_seconds.append(seconds)
+        if baseline:
+            baseline_seconds.append(jieba_baseline(folder))
     if mode == "separate":
         _, memory, _ = run_analyze(folder, out / "sampled", extra)
-    return seconds, memory, run
+    return analyze_seconds, baseline_seconds, memory, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="keep the output here (default: a temporary folder, deleted)")
     parser.add_argument("--memory", choices=("separate", "same", "skip"), default="separate",
                         help="sample peak memory in a second run (default), during the timed run, or not at all")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="timed runs, each followed by the jieba loop; medians are reported (default 1)")
     args = parser.parse_args(argv)
 
     n_files, n_bytes = corpus_size(args.folder)
@@ -150,17 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_pictures:
         extra.append("--no-pictures")
     compile_package()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    timing = {"mode": args.memory, "repeat": args.repeat, "baseline": not args.skip_baseline}
     if args.out is not None:
-        seconds, memory, run = timed_and_sampled(args.folder, args.out, extra, args.memory)
+        analyze_seconds, baseline_seconds, memory, run = timed_and_sampled(args.folder, args.out, extra, **timing)
     else:
         with tempfile.TemporaryDirectory() as scratch:
-            seconds, memory, run = timed_and_sampled(args.folder, Path(scratch), extra, args.memory)
+            analyze_seconds, baseline_seconds, memory, run = timed_and_sampled(args.folder, Path(scratch), extra, **timing)
+    seconds = statistics.median(analyze_seconds)
     figures = {
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
         "files": n_files,
         "reports": run["counts"]["reports"],
         "megabytes": round(megabytes, 2),
-        "analyze_seconds": round(seconds, 2),
+        "analyze_seconds": round(seconds, 2),  # the median of --repeat runs
         "analyze_mb_per_s": round(megabytes / seconds, 2),
         "analyze_reports_per_s": round(run["counts"]["reports"] / seconds, 1),
         "peak_memory_mib": round(memory.peak_bytes / 2**20) if memory else None,  # all processes, PSS
@@ -173,11 +195,18 @@ def main(argv: list[str] | None = None) -> int:
         "main_peak_rss_mib_after": {**run.get("peak_rss_mib", {}), **{
             f"write_{name}": value for name, value in run.get("peak_rss_mib_writing", {}).items()}},
     }
-    if not args.skip_baseline:
-        baseline = jieba_baseline(args.folder)
+    if args.repeat > 1:
+        figures["analyze_seconds_each"] = [round(value, 2) for value in analyze_seconds]
+    if baseline_seconds:
+        baseline = statistics.median(baseline_seconds)
         figures["jieba_loop_seconds"] = round(baseline, 2)
         figures["jieba_loop_mb_per_s"] = round(megabytes / baseline, 2)
-        figures["analyze_vs_jieba_loop"] = round(seconds / baseline, 3)
+        # The median of the ratios of runs made one after the other, not the ratio of medians.
+        ratios = [analyzed / looped for analyzed, looped in zip(analyze_seconds, baseline_seconds)]
+        figures["analyze_vs_jieba_loop"] = round(statistics.median(ratios), 3)
+        if args.repeat > 1:
+            figures["jieba_loop_seconds_each"] = [round(value, 2) for value in baseline_seconds]
+            figures["analyze_vs_jieba_loop_each"] = [round(value, 3) for value in ratios]
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -90,3 +90,20 @@ def test_benchmark_without_memory_sampling_runs_once(small_corpus: Path, tmp_pat
     assert (out / "timed" / "run.json").exists() and not (out / "sampled").exists()
     assert "jieba_loop_seconds" not in figures
 
+
+
+@pytest.mark.slow
+def test_repeated_benchmark_alternates_runs_and_reports_medians(small_corpus: Path, tmp_path: Path) -> None:
+    run_benchmark = _script("run_benchmark")
+    out, figures_path = tmp_path / "out", tmp_path / "figures.json"
+    run_benchmark.main([str(small_corpus), "--workers", "1", "--no-pictures", "--out", str(out), "--memory", "skip",
+                        "--repeat", "3", "--json", str(figures_path)])
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    # Three timed runs, each in a folder of its own, each followed by the jieba loop.
+    assert all((out / name / "run.json").exists() for name in ("timed", "timed-2", "timed-3"))
+    each, loops, ratios = (figures[key] for key in ("analyze_seconds_each", "jieba_loop_seconds_each", "analyze_vs_jieba_loop_each"))
+    assert len(each) == len(loops) == len(ratios) == 3
+    assert figures["analyze_seconds"] == sorted(each)[1]
+    # The ratio is the median of each run's ratio to the loop right after it (12 small reports:
+    # analyze starts processes and writes every file, the loop only segments).
+    assert all(ratio > 1 for ratio in ratios) and figures["analyze_vs_jieba_loop"] == sorted(ratios)[1]
