@@ -354,12 +354,12 @@ def _listed_while_warming_up(root: Path, settings: AnalyzeOptions) -> tuple[dict
 
     Until the workers fork, one core works alone: a forked child lists the files and reads the
     metadata while this process warms up (the workers start a third of a second sooner at 4,000
-    files; where processes are not forked, one after the other). With one worker or a Dask
-    cluster nothing is forked here: the first file warms up the process that analyses it.
+    files; where processes are not forked, one after the other). With one worker, a Dask cluster
+    or a single file nothing is forked here: the first file warms up the process that analyses it.
     """
     from reportmine.background import BackgroundJobs
 
-    if settings.scheduler or (settings.workers or default_workers()) <= 1:
+    if settings.scheduler or (settings.workers or default_workers()) <= 1 or root.is_file():
         return _list_inputs(root, settings)
     with BackgroundJobs({"inputs": partial(_list_inputs, root, settings)}) as listing:
         warm_up(settings)
