@@ -499,7 +499,8 @@ class RunWriter:
         from reportmine.memory import peak_rss_mib, release_memory
         from reportmine.parallel import announce
         from reportmine.pipeline import PER_REPORT_TABLES
-        from reportmine.viz.html_report import load_page_resources, tables_context, write_html_report
+        from reportmine.viz.charts import chart_files
+        from reportmine.viz.html_report import draft_html_report, load_page_resources, tables_context, write_html_report
 
         started = time.perf_counter()
         out_dir = self.out_dir
@@ -553,17 +554,26 @@ class RunWriter:
             page = _timed_extra("html", "report.html", seconds, problems, page_without_pictures) if self.html else None
             chart_paths: list[Path] = []
             cloud_paths: list[Path] = []
+            draft = None
             if self.pictures:
-                announce("drawing charts")
-                chart_paths = _extra("charts", problems, lambda: background.result("charts", seconds)) or []
+                # The clouds first: drawn since the corpus stages began, they are done before the
+                # charts, and the page is rendered while the charts are drawn (only their files
+                # are read in after them).
                 announce("drawing word clouds")
                 cloud_paths = _extra("word clouds", problems, lambda: background.result("wordclouds", seconds)) or []
+                if page is not None:
+                    planned_charts = chart_files(out_dir / "charts", self.chart_formats)
+                    draft = _timed_extra("html", "report.html", seconds, problems, lambda: draft_html_report(
+                        analysis, charts=planned_charts, wordclouds=cloud_paths, tables=page, drawn=False))
+                announce("drawing charts")
+                chart_paths = _extra("charts", problems, lambda: background.result("charts", seconds)) or []
                 written += chart_paths + cloud_paths
                 peaks["pictures"] = peak_rss_mib()
             if page is not None:
                 announce("writing report.html")
                 written += _timed_extra("html", "report.html", seconds, problems, lambda: [write_html_report(
-                    analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths, tables=page)]) or []
+                    analysis, out_dir / "report.html", charts=chart_paths, wordclouds=cloud_paths, tables=page,
+                    draft=draft)]) or []
             if "xlsx" in self.formats:
                 written.append(background.result("xlsx", seconds))
         peaks["html_and_workbook"] = peak_rss_mib()

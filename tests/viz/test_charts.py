@@ -35,6 +35,13 @@ def test_png_only_by_default(analysis, tmp_path):
     assert [path.name for path in write_charts(analysis, tmp_path)] == [f"{name}.png" for name in CHART_NAMES]
 
 
+def test_chart_files_names_what_write_charts_writes_when_every_chart_has_data(charts):
+    from reportmine.viz.charts import chart_files
+
+    paths, _ = charts
+    assert chart_files(paths[0].parent, ("png", "svg")) == paths
+
+
 def test_no_glyph_is_missing_from_the_font(charts):
     _, messages = charts
     assert not [m for m in messages if "missing from" in m or "Glyph" in m]

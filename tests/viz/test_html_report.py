@@ -149,6 +149,32 @@ def test_output_is_deterministic(hostile_analysis, pictures, tmp_path):
     assert first.read_bytes() == second.read_bytes()
 
 
+def test_page_drafted_before_the_pictures_are_drawn_is_the_page(hostile_analysis, pictures, tmp_path):
+    charts, clouds = pictures
+    at_once = write_html_report(hostile_analysis, tmp_path / "a.html", charts=charts, wordclouds=clouds).read_bytes()
+    # Drafted while the pictures are not there yet (copies are drawn into an empty folder after).
+    later = tmp_path / "later"
+    planned_charts, planned_clouds = ([later / path.relative_to(path.parents[1]) for path in paths] for paths in (charts, clouds))
+    draft = html_report.draft_html_report(hostile_analysis, charts=planned_charts, wordclouds=planned_clouds, drawn=False)
+    assert not later.exists() and draft.page is not None
+    for source, target in zip([*charts, *clouds], [*planned_charts, *planned_clouds]):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    drafted = write_html_report(hostile_analysis, tmp_path / "b.html", charts=planned_charts, wordclouds=planned_clouds,
+                                draft=draft).read_bytes()
+    assert drafted == at_once
+    # Pictures other than the draft's (a chart that failed), or a file gone: the page is made afresh.
+    fewer = write_html_report(hostile_analysis, tmp_path / "c.html", charts=planned_charts[2:], wordclouds=planned_clouds,
+                              draft=draft).read_bytes()
+    assert fewer == write_html_report(hostile_analysis, tmp_path / "d.html", charts=charts[2:], wordclouds=clouds).read_bytes()
+    planned_clouds[0].unlink()
+    gone = write_html_report(hostile_analysis, tmp_path / "e.html", charts=planned_charts, wordclouds=planned_clouds,
+                             draft=draft).read_bytes()
+    assert gone == write_html_report(hostile_analysis, tmp_path / "f.html", charts=planned_charts,
+                                     wordclouds=planned_clouds).read_bytes()
+    assert gone != drafted
+
+
 def test_tables_part_computed_beforehand_gives_the_same_page(hostile_analysis, pictures, tmp_path):
     charts, clouds = pictures
     at_once = write_html_report(hostile_analysis, tmp_path / "a.html", charts=charts, wordclouds=clouds)

@@ -44,6 +44,8 @@ METRIC_LABELS = {
     "publication": "论文",
 }
 
+# Every chart, in the order they are drawn and listed.
+CHART_NAMES: tuple[str, ...] = ("metrics_by_school", "metrics_by_year", "code_prevalence", "topic_trends")
 MAX_SCHOOLS = 40  # more bars or heatmap rows than this are unreadable; the largest schools are kept
 MAX_TOPICS = 10  # lines in the topic chart (ten distinct colours); the topics of most weight are kept
 CELL_LABELS_MAX = 400  # heatmap cells up to which each cell shows its percentage
@@ -571,16 +573,17 @@ def _topic_trends(means: pd.DataFrame) -> Any:
     return figure
 
 
+def chart_files(out_dir: Path, formats: Sequence[str] = ("png",)) -> list[Path]:
+    """The files `write_charts` writes into `out_dir` when every chart has data, in its order."""
+    return [Path(out_dir) / f"{name}.{fmt}" for name in CHART_NAMES for fmt in formats]
+
+
 def _chart_data(analysis: Any) -> list[tuple[str, pd.DataFrame | None]]:
     """(chart name, the small table it plots or None when there is nothing to plot), in output order."""
     sums = _metric_sums(analysis)
     shares = _code_shares(analysis)
-    return [
-        ("metrics_by_school", _school_totals(sums)),
-        ("metrics_by_year", _year_totals(sums)),
-        ("code_prevalence", None if shares.empty else shares),
-        ("topic_trends", _top_topics(_topic_means(analysis))),
-    ]
+    tables = (_school_totals(sums), _year_totals(sums), None if shares.empty else shares, _top_topics(_topic_means(analysis)))
+    return list(zip(CHART_NAMES, tables))
 
 
 # How each chart draws its table (looked up by name in worker processes).

@@ -14,6 +14,7 @@ import math
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ def write_html_report(
     embed_font: bool = True,
     font_path: Path | str | None = None,
     tables: Mapping[str, Any] | None = None,
+    draft: PageDraft | None = None,
 ) -> Path:
     """Write the HTML report of ``analysis`` to ``out_path`` and return the path.
 
@@ -80,31 +82,85 @@ def write_html_report(
         font_path: the CJK font to embed; found with :func:`find_cjk_font` when None.
         tables: :func:`tables_context` of ``analysis`` when computed already (`write_analysis`
             computes it while the pictures are still being drawn); computed here when None.
+        draft: :func:`draft_html_report` of the same analysis and options, made before the
+            pictures were drawn; used when it was made for these `charts` and `wordclouds` and
+            their files are there, else the page is rendered here. The page is the same.
+    """
+    options = {"title": title, "generated_at": generated_at, "embed_font": embed_font, "font_path": font_path}
+    if draft is None or not draft.fits(charts, wordclouds):
+        draft = draft_html_report(analysis, charts=charts, wordclouds=wordclouds, tables=tables, **options)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(draft.finished(), encoding="utf-8", newline="\n")
+    return out_path
+
+
+@dataclass(frozen=True)
+class PageDraft:
+    """The report page rendered before its pictures are read (`draft_html_report`): the fonts
+    are in, a placeholder stands for each picture's data URI until `finished`."""
+
+    charts: tuple[Path, ...]  # the picture files it was made for
+    wordclouds: tuple[Path, ...]
+    page: str | None  # None: the placeholders could not be used (see `draft_html_report`)
+    pictures: dict[str, Path]  # placeholder → picture file
+    context: dict[str, Any]  # what the template was given (for the page rendered at once)
+
+    def fits(self, charts: Sequence[Path], wordclouds: Sequence[Path]) -> bool:
+        """True when made for these pictures and every file it embeds is there."""
+        return ((self.charts, self.wordclouds) == (tuple(map(Path, charts)), tuple(map(Path, wordclouds)))
+                and all(path.is_file() for path in self.pictures.values()))
+
+    def finished(self) -> str:
+        """The page, with each picture's file read as a data URI."""
+        uris = {placeholder: _data_uri(path) for placeholder, path in self.pictures.items()}
+        if self.page is not None:
+            return _PLACEHOLDER_RE.sub(lambda match: uris[match.group()], self.page)
+        pictures = {key: [{**image, "src": uris[image["src"]]} for image in self.context[key]]
+                    for key in ("charts", "wordclouds")}
+        return _environment().get_template(TEMPLATE).render(**{**self.context, **pictures})
+
+
+def draft_html_report(
+    analysis: Any,
+    *,
+    charts: Sequence[Path] = (),
+    wordclouds: Sequence[Path] = (),
+    title: str = "reportmine 报告",
+    generated_at: str | None = None,
+    embed_font: bool = True,
+    font_path: Path | str | None = None,
+    tables: Mapping[str, Any] | None = None,
+    drawn: bool = True,
+) -> PageDraft:
+    """Render the report page of `analysis` with these pictures before they are read, for
+    instance while they are still being drawn: `write_html_report(..., draft=...)` then only
+    reads them in. Arguments as `write_html_report`. A picture whose file is missing is left
+    out of the page (and logged); with `drawn=False` (pictures still being drawn) every picture
+    listed is placed, and `write_html_report` renders the page afresh if one is missing then.
     """
     template = _environment().get_template(TEMPLATE)
     fonts = [_font_placeholder(part) for part in range(FONT_PARTS)] if embed_font else []
-    pictures = pictures_context(analysis, charts=charts, wordclouds=wordclouds)
     # The page is rendered once with placeholders where the fonts and the pictures go, then
     # they are put in: the page's characters, which decide the font subset, are read without
     # the megabytes of base64 of the pictures. Placeholders, @font-face rules and data URIs are
     # printable ASCII (which autoescape leaves alone and the subset always holds), so this is
     # the page a render with the fonts and pictures themselves would give.
-    images: dict[str, str] = {}
+    images: dict[str, Path] = {}
     context = {"title": title, "generated_at": generated_at, "font_faces": fonts,
                **(tables if tables is not None else tables_context(analysis)),
-               **_pictures_with_placeholders(pictures, images)}
-    page = template.render(**context)
+               **_pictures_with_placeholders(_picture_files(analysis, charts=charts, wordclouds=wordclouds, drawn=drawn), images)}
+    page: str | None = template.render(**context)
     font_faces = _font_data_uris(page, font_path) if embed_font else []
-    swaps = {**dict(zip(fonts, font_faces)), **images}
+    expected = [*fonts, *images]
     found = _PLACEHOLDER_RE.findall(page)
-    if len(font_faces) == len(fonts) and len(found) == len(swaps) and set(found) == set(swaps):
-        page = _PLACEHOLDER_RE.sub(lambda match: swaps[match.group()], page)
+    if len(font_faces) == len(fonts) and len(found) == len(expected) and set(found) == set(expected):
+        font_uris = dict(zip(fonts, font_faces))
+        page = _PLACEHOLDER_RE.sub(lambda match: font_uris.get(match.group(), match.group()), page)
     else:  # no font to embed (drop the @font-face rules), or a report happens to quote a placeholder
-        page = template.render(**{**context, **pictures, "font_faces": font_faces})
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(page, encoding="utf-8", newline="\n")
-    return out_path
+        page = None
+    return PageDraft(tuple(map(Path, charts)), tuple(map(Path, wordclouds)), page, images,
+                     {**context, "font_faces": font_faces})
 
 
 def load_page_resources(font_path: Path | str | None = None) -> None:
@@ -196,8 +252,8 @@ def _image_placeholder(number: int) -> str:
     return f"{_PLACEHOLDER_PREFIX}-image-{number}-end"
 
 
-def _pictures_with_placeholders(pictures: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
-    """`pictures` with a placeholder for each picture's data URI; `images` gets placeholder → URI."""
+def _pictures_with_placeholders(pictures: dict[str, Any], images: dict[str, Path]) -> dict[str, Any]:
+    """`pictures` with a placeholder for each picture's "src" (its file); `images` gets placeholder → file."""
     shown = dict(pictures)
     for key in ("charts", "wordclouds"):
         shown[key] = []
@@ -235,10 +291,21 @@ def tables_context(analysis: Any) -> dict[str, Any]:
 
 def pictures_context(analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Sequence[Path] = ()) -> dict[str, Any]:
     """What the template shows of the charts and word clouds (the files, embedded as data URIs)."""
+    pictures = _picture_files(analysis, charts=charts, wordclouds=wordclouds)
+    for key in ("charts", "wordclouds"):
+        pictures[key] = [{**image, "src": _data_uri(image["src"])} for image in pictures[key]]
+    return pictures
+
+
+def _picture_files(
+    analysis: Any, *, charts: Sequence[Path] = (), wordclouds: Sequence[Path] = (), drawn: bool = True,
+) -> dict[str, Any]:
+    """`pictures_context` with each picture's file where its data URI goes (see `draft_html_report`
+    for `drawn`)."""
     wordclouds = list(wordclouds)
     return {
-        "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem)),
-        "wordclouds": _images(wordclouds[:MAX_WORDCLOUDS], caption=_wordcloud_caption),
+        "charts": _images(_prefer_png(charts), caption=lambda stem: CHART_TITLES.get(stem, stem), drawn=drawn),
+        "wordclouds": _images(wordclouds[:MAX_WORDCLOUDS], caption=_wordcloud_caption, drawn=drawn),
         "wordclouds_total": len(wordclouds),
         "wordcloud_schools": _wordcloud_schools(_table(analysis, "reports"), wordclouds),
     }
@@ -378,16 +445,21 @@ def _prefer_png(paths: Iterable[Path]) -> list[Path]:
     return list(by_stem.values())
 
 
-def _images(paths: Iterable[Path], *, caption: Any) -> list[dict[str, str]]:
+def _images(paths: Iterable[Path], *, caption: Any, drawn: bool = True) -> list[dict[str, Any]]:
+    """The pictures that can be shown, each as its file ("src") and caption (files not drawn
+    yet are taken as they will be)."""
     images = []
     for path in map(Path, paths):
-        mime = _IMAGE_TYPES.get(path.suffix.lower())
-        if mime is None or not path.is_file():
+        if path.suffix.lower() not in _IMAGE_TYPES or (drawn and not path.is_file()):
             log.warning("image left out of the HTML report (missing or unknown type): %s", path)
             continue
-        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
-        images.append({"src": f"data:{mime};base64,{encoded}", "caption": caption(path.stem)})
+        images.append({"src": path, "caption": caption(path.stem)})
     return images
+
+
+def _data_uri(path: Path) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:{_IMAGE_TYPES[path.suffix.lower()]};base64,{encoded}"
 
 
 def _wordcloud_schools(reports: pd.DataFrame, wordclouds: Sequence[Path]) -> dict[str, int]:
