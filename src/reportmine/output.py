@@ -455,6 +455,23 @@ class RunWriter:
         """The formats written one file per table (the workbook holds every table in one)."""
         return [fmt for fmt in self.formats if fmt != "xlsx"]
 
+    def prepare(self) -> None:
+        """Import what the writing needs in more than one process (matplotlib and wordcloud for
+        the pictures, fontTools and HarfBuzz for their font and the page's, pyarrow's Parquet
+        writer: about a second), for instance while the workers analyse the reports: the
+        processes forked afterwards to draw and write inherit it instead of each importing it."""
+        if "parquet" in self.formats:
+            import pyarrow.parquet  # noqa: F401
+        if self.pictures or self.html:
+            import uharfbuzz  # noqa: F401
+            from fontTools.ttLib import TTFont  # noqa: F401
+        if self.pictures:
+            import wordcloud  # noqa: F401
+
+            from reportmine.viz.charts import load_drawing_modules
+
+            load_drawing_modules()
+
     def start(self, report_analysis: Any) -> None:
         """Start writing the report texts and the per-report tables' CSV and Parquet files and
         drawing the word clouds of `report_analysis` (an `Analysis` whose corpus tables may still

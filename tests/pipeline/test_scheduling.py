@@ -216,3 +216,28 @@ def test_a_bad_metadata_file_read_by_the_listing_child_still_stops_the_run(small
     meta.write_text("school,year\n一中,2023\n", encoding="utf-8")  # no path column
     with pytest.raises(MetadataError):
         reportmine.analyze(small_corpus, workers=2, meta=meta)
+
+
+def test_while_workers_run_is_called_once_with_the_workers_started(small_corpus: Path, tmp_path: Path):
+    import multiprocessing
+
+    for index in range(8):
+        for path in small_corpus.glob("*.txt"):
+            shutil.copy(path, tmp_path / f"{index}_{path.name}")
+    calls = []
+    reportmine.analyze(tmp_path, workers=2, while_workers_run=lambda: calls.append(len(multiprocessing.active_children())))
+    assert len(calls) == 1 and calls[0] >= 2  # the two per-report workers were running
+
+
+def test_prepare_loads_only_the_modules_the_writing_will_use(tmp_path: Path):
+    import subprocess
+    import sys
+
+    check = ("import sys; from reportmine.output import RunWriter; "
+             "RunWriter({out!r}, pictures={pictures}, formats={formats!r}).prepare(); "
+             "print([name in sys.modules for name in ('wordcloud', 'matplotlib.figure', 'pyarrow.parquet')])")
+    for pictures, formats, expected in ((True, ("csv", "parquet"), [True, True, True]),
+                                        (False, ("csv",), [False, False, False])):
+        shown = subprocess.run([sys.executable, "-c", check.format(out=str(tmp_path), pictures=pictures, formats=formats)],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        assert shown == str(expected)

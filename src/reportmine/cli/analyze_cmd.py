@@ -76,7 +76,8 @@ def analyze(
         arguments = {"input": str(input_path), "out": str(out), "meta": str(meta) if meta else None, "pattern": pattern}
         with RunWriter(out, pictures=pictures, font=font, chart_formats=("png", "svg") if svg else ("png",), arguments=arguments) as writer:
             # Report texts, per-report tables and word clouds are written while the corpus stages run.
-            analysis = run_analysis(input_path, options=options, on_report_tables=writer.start)
+            analysis = run_analysis(input_path, options=options, on_report_tables=writer.start,
+                                    while_workers_run=writer.prepare)
             writer.write(analysis)
     _summarise(analysis, out, quiet=quiet, as_json=as_json)
     if analysis.failed:

@@ -158,10 +158,7 @@ def _run_tasks(tasks: list[_ChartTask], workers: int | None) -> list[_Result]:
     from concurrent.futures import ProcessPoolExecutor
 
     # Imported once here, before forking, rather than once in every worker (a quarter second each).
-    import matplotlib.colorbar  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
-    from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
+    load_drawing_modules()
 
     # The heatmap first: it takes as long as the three others, so two workers end together.
     order = sorted(range(len(tasks)), key=lambda i: (tasks[i].name != "code_prevalence", i))
@@ -174,6 +171,15 @@ def _run_tasks(tasks: list[_ChartTask], workers: int | None) -> list[_Result]:
         for index, result in zip(order, executor.map(_draw_task, [tasks[i] for i in order])):
             results[index] = result
     return results
+
+
+def load_drawing_modules() -> None:
+    """Import the parts of matplotlib the charts draw with (about half a second): a process that
+    does so before forking the processes that draw spares each of them the import."""
+    import matplotlib.colorbar  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
+    from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
 
 
 def _draw_task(task: _ChartTask) -> _Result:
