@@ -122,7 +122,8 @@ def test_plausibility_counts_match_the_regex_definition(text):
 
 
 def test_shipped_common_characters_are_gb2312_level_1_with_traditional_forms_and_punctuation():
-    # The definition of resources/common_chars.txt, which the plausibility score reads.
+    # The definition of resources/common_chars.txt, which the plausibility score reads (the file
+    # holds the sorted characters of the set built here on one line).
     import opencc
 
     from reportmine.ingest import encoding

@@ -190,9 +190,9 @@ def _inside_latin_words(text: str) -> bool:
 
 
 
+COMMON_CHARS_FILE = "common_chars.txt"  # in resources/, see `_common_chars`
 # Candidates for the plausibility score: non-ASCII characters that are not whitespace (the
 # regex class [^\x00-\x7f\s]); only the first _SCORE_SAMPLE characters are looked at.
-COMMON_CHARS_FILE = "common_chars.txt"  # in resources/, see `_common_chars`
 _NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
 # Class of each code point in `_char_classes`: not a candidate, an uncommon or a common candidate.
 _OTHER, _UNCOMMON, _COMMON = 0, 1, 2
