@@ -455,11 +455,16 @@ class RunWriter:
         """The formats written one file per table (the workbook holds every table in one)."""
         return [fmt for fmt in self.formats if fmt != "xlsx"]
 
-    def prepare(self) -> None:
+    def prepare(self, n_inputs: int = 0) -> None:
         """Import what the writing needs in more than one process (matplotlib and wordcloud for
         the pictures, fontTools and HarfBuzz for their font and the page's, pyarrow's Parquet
         writer: about a second), for instance while the workers analyse the reports: the
-        processes forked afterwards to draw and write inherit it instead of each importing it."""
+        processes forked afterwards to draw and write inherit it instead of each importing it.
+        Nothing is imported for a run of more than `memory.PRELOAD_MAX_INPUTS` inputs."""
+        from reportmine import memory
+
+        if n_inputs > memory.PRELOAD_MAX_INPUTS:
+            return
         if "parquet" in self.formats:
             import pyarrow.parquet  # noqa: F401
         if self.pictures or self.html:

@@ -290,7 +290,7 @@ def analyze(
     *,
     options: AnalyzeOptions | None = None,
     on_report_tables: Callable[[Analysis], Any] | None = None,
-    while_workers_run: Callable[[], Any] | None = None,
+    while_workers_run: Callable[[int], Any] | None = None,
     **option_values: Any,
 ) -> Analysis:
     """Analyse a folder, a file or a `Corpus` from `read_corpus`, and return every table.
@@ -302,9 +302,9 @@ def analyze(
         on_report_tables: called with an `Analysis` holding the per-report tables, texts and
             tokens (its corpus tables still empty) before the corpus stages start; the CLI
             starts writing report texts, per-report tables and word clouds there (`output.RunWriter.start`).
-        while_workers_run: called once in this process as the first result arrives, while the
-            workers analyse the rest; the CLI imports the drawing modules there
-            (`output.RunWriter.prepare`), for the processes it forks later to inherit.
+        while_workers_run: called once in this process with the number of inputs as the first
+            result arrives, while the workers analyse the rest; the CLI imports the drawing
+            modules there (`output.RunWriter.prepare`), for the processes it forks later to inherit.
     """
     from reportmine.ingest.corpus import Corpus
 
@@ -322,7 +322,7 @@ def analyze(
         for index, outcome in enumerate(outcomes):  # results stream in as workers finish; each leaves memory at once
             collector.add_outcome(outcome)
             if index == 0 and while_workers_run is not None:
-                while_workers_run()
+                while_workers_run(n_inputs)
         timings["per_report"] = time.perf_counter() - started
         peaks = {"per_report": peak_rss_mib()}
         analysis = _assemble(collector, settings, timings, peaks, on_report_tables)

@@ -225,8 +225,10 @@ def test_while_workers_run_is_called_once_with_the_workers_started(small_corpus:
         for path in small_corpus.glob("*.txt"):
             shutil.copy(path, tmp_path / f"{index}_{path.name}")
     calls = []
-    reportmine.analyze(tmp_path, workers=2, while_workers_run=lambda: calls.append(len(multiprocessing.active_children())))
-    assert len(calls) == 1 and calls[0] >= 2  # the two per-report workers were running
+    reportmine.analyze(tmp_path, workers=2,
+                       while_workers_run=lambda n_inputs: calls.append((n_inputs, len(multiprocessing.active_children()))))
+    (n_inputs, n_processes), = calls
+    assert n_inputs == 8 * len(list(small_corpus.glob("*.txt"))) and n_processes >= 2  # the two workers were running
 
 
 def test_prepare_loads_only_the_modules_the_writing_will_use(tmp_path: Path):
@@ -234,10 +236,11 @@ def test_prepare_loads_only_the_modules_the_writing_will_use(tmp_path: Path):
     import sys
 
     check = ("import sys; from reportmine.output import RunWriter; "
-             "RunWriter({out!r}, pictures={pictures}, formats={formats!r}).prepare(); "
+             "RunWriter({out!r}, pictures={pictures}, formats={formats!r}).prepare({n_inputs}); "
              "print([name in sys.modules for name in ('wordcloud', 'matplotlib.figure', 'pyarrow.parquet')])")
-    for pictures, formats, expected in ((True, ("csv", "parquet"), [True, True, True]),
-                                        (False, ("csv",), [False, False, False])):
-        shown = subprocess.run([sys.executable, "-c", check.format(out=str(tmp_path), pictures=pictures, formats=formats)],
-                               capture_output=True, text=True, check=True).stdout.strip()
+    for pictures, formats, n_inputs, expected in ((True, ("csv", "parquet"), 100, [True, True, True]),
+                                                  (False, ("csv",), 100, [False, False, False]),
+                                                  (True, ("csv", "parquet"), 10**6, [False, False, False])):
+        command = check.format(out=str(tmp_path), pictures=pictures, formats=formats, n_inputs=n_inputs)
+        shown = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout.strip()
         assert shown == str(expected)
