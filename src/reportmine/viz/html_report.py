@@ -60,35 +60,18 @@ def write_html_report(
     *,
     charts: Sequence[Path] = (),
     wordclouds: Sequence[Path] = (),
-    title: str = "reportmine 报告",
-    generated_at: str | None = None,
-    embed_font: bool = True,
-    font_path: Path | str | None = None,
-    tables: Mapping[str, Any] | None = None,
     draft: PageDraft | None = None,
+    **options: Any,
 ) -> Path:
     """Write the HTML report of ``analysis`` to ``out_path`` and return the path.
 
-    Args:
-        analysis: object with the tables of docs/tables.md as DataFrame attributes
-            and ``texts`` (report_id → text) for the evidence view.
-        charts: chart files from :func:`write_charts`; of a PNG/SVG pair only the PNG is embedded.
-        wordclouds: PNG files from :func:`write_wordclouds`.
-        generated_at: a date to print in the footer; omitted by default to keep output reproducible.
-        embed_font: embed a subset of the CJK font (only the characters on the page, as data
-            URIs of FONT_PARTS fonts listed one after the other in the page's font-family) so
-            the page shows Chinese even where no CJK font is installed; costs ~0.05 s and some
-            hundred KB.
-        font_path: the CJK font to embed; found with :func:`find_cjk_font` when None.
-        tables: :func:`tables_context` of ``analysis`` when computed already (`write_analysis`
-            computes it while the pictures are still being drawn); computed here when None.
-        draft: :func:`draft_html_report` of the same analysis and options, made before the
-            pictures were drawn; used when it was made for these `charts` and `wordclouds` and
-            their files are there, else the page is rendered here. The page is the same.
+    `charts`, `wordclouds` and `options` (title, generated_at, embed_font, font_path, tables)
+    are those of :func:`draft_html_report`. `draft` is a draft of the same analysis and options
+    made before the pictures were drawn: it is used when it was made for these `charts` and
+    `wordclouds` and their files are there, else the page is rendered here; the page is the same.
     """
-    options = {"title": title, "generated_at": generated_at, "embed_font": embed_font, "font_path": font_path}
     if draft is None or not draft.fits(charts, wordclouds):
-        draft = draft_html_report(analysis, charts=charts, wordclouds=wordclouds, tables=tables, **options)
+        draft = draft_html_report(analysis, charts=charts, wordclouds=wordclouds, **options)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(draft.finished(), encoding="utf-8", newline="\n")
@@ -135,9 +118,25 @@ def draft_html_report(
 ) -> PageDraft:
     """Render the report page of `analysis` with these pictures before they are read, for
     instance while they are still being drawn: `write_html_report(..., draft=...)` then only
-    reads them in. Arguments as `write_html_report`. A picture whose file is missing is left
-    out of the page (and logged); with `drawn=False` (pictures still being drawn) every picture
-    listed is placed, and `write_html_report` renders the page afresh if one is missing then.
+    reads them in.
+
+    Args:
+        analysis: object with the tables of docs/tables.md as DataFrame attributes
+            and ``texts`` (report_id → text) for the evidence view.
+        charts: chart files from :func:`write_charts`; of a PNG/SVG pair only the PNG is embedded.
+        wordclouds: PNG files from :func:`write_wordclouds`.
+        generated_at: a date to print in the footer; omitted by default to keep output reproducible.
+        embed_font: embed a subset of the CJK font (only the characters on the page, as data
+            URIs of FONT_PARTS fonts listed one after the other in the page's font-family) so
+            the page shows Chinese even where no CJK font is installed; costs ~0.05 s and some
+            hundred KB.
+        font_path: the CJK font to embed; found with :func:`find_cjk_font` when None.
+        tables: :func:`tables_context` of ``analysis`` when computed already (`write_analysis`
+            computes it while the pictures are still being drawn); computed here when None.
+        drawn: whether the pictures are there. A picture whose file is missing is left out of
+            the page (and logged); with ``drawn=False`` (pictures still being drawn) every
+            picture listed is placed, and `write_html_report` renders the page afresh if one
+            is missing by then.
     """
     template = _environment().get_template(TEMPLATE)
     fonts = [_font_placeholder(part) for part in range(FONT_PARTS)] if embed_font else []
