@@ -33,8 +33,8 @@ EARLY_TABLE_FILES_MAX_REPORTS = 20_000
 # Up to this many inputs the main process imports the writing's modules while the workers run
 # (`output.RunWriter.prepare`), for the drawing and writing processes to inherit (a quarter of a
 # second sooner at 3,898 reports). They stay in its memory: with them its peak at 100,000
-# reports was 1,731 MiB against 1,637 before (1,810 MiB in all), and there the writing jobs run
-# one after another in one process, so there is nothing to share.
+# reports was 1,731 MiB against 1,654 without (1,810 MiB in all against 1,786), and there the
+# writing jobs run one after another in one process, so there is nothing to share.
 PRELOAD_MAX_INPUTS = 20_000
 
 
