@@ -465,17 +465,20 @@ class RunWriter:
 
         if n_inputs > memory.PRELOAD_MAX_INPUTS:
             return
-        if "parquet" in self.formats:
-            import pyarrow.parquet  # noqa: F401
-        if self.pictures or self.html:
-            import uharfbuzz  # noqa: F401
-            from fontTools.ttLib import TTFont  # noqa: F401
-        if self.pictures:
-            import wordcloud  # noqa: F401
+        try:
+            if "parquet" in self.formats:
+                import pyarrow.parquet  # noqa: F401
+            if self.pictures or self.html:
+                import uharfbuzz  # noqa: F401
+                from fontTools.ttLib import TTFont  # noqa: F401
+            if self.pictures:
+                import wordcloud  # noqa: F401
 
-            from reportmine.viz.charts import load_drawing_modules
+                from reportmine.viz.charts import load_drawing_modules
 
-            load_drawing_modules()
+                load_drawing_modules()
+        except ImportError:  # only a head start: the piece that needs the module reports it
+            logger.debug("loading the writing's modules ahead failed", exc_info=True)
 
     def start(self, report_analysis: Any) -> None:
         """Start writing the report texts and the per-report tables' CSV and Parquet files and

@@ -244,3 +244,19 @@ def test_prepare_loads_only_the_modules_the_writing_will_use(tmp_path: Path):
         command = check.format(out=str(tmp_path), pictures=pictures, formats=formats, n_inputs=n_inputs)
         shown = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout.strip()
         assert shown == str(expected)
+
+
+def test_a_module_missing_for_prepare_does_not_stop_the_run(tmp_path: Path, monkeypatch):
+    import builtins
+
+    from reportmine.output import RunWriter
+
+    real_import = builtins.__import__
+
+    def no_wordcloud(name, *args, **kwargs):
+        if name == "wordcloud":
+            raise ImportError("no wordcloud here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_wordcloud)
+    RunWriter(tmp_path, pictures=True).prepare(10)  # the word-cloud job will say what is missing
