@@ -387,18 +387,24 @@ def warm_up(settings: AnalyzeOptions) -> None:
     from reportmine.vocab import resource_path
 
     sample = resource_path(WARM_UP_REPORT)
-    analyze_file(FileTask(
-        path=str(sample), root=str(sample.parent), max_bytes=settings.max_bytes, segmenter=settings.segmenter,
-        user_dict=str(settings.user_dict) if settings.user_dict else None,
-        stopwords=str(settings.stopwords) if settings.stopwords else None,
-        codebook=str(settings.codebook) if settings.codebook else None,
-    ))
+    analyze_file(FileTask(path=str(sample), root=str(sample.parent), max_bytes=settings.max_bytes, **_resource_options(settings)))
+
+
+def _resource_options(settings: AnalyzeOptions) -> dict[str, str | None]:
+    """The `FileTask` fields naming the segmenter and the user's files (paths as strings, to pickle)."""
+    return {
+        "segmenter": settings.segmenter,
+        "user_dict": str(settings.user_dict) if settings.user_dict else None,
+        "stopwords": str(settings.stopwords) if settings.stopwords else None,
+        "codebook": str(settings.codebook) if settings.codebook else None,
+    }
 
 
 def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[FileOutcome]:
-    segmenter = _process_segmenter(settings.segmenter, str(settings.user_dict) if settings.user_dict else None)
-    codebook = _process_codebook(str(settings.codebook) if settings.codebook else None)
-    stopwords = _process_stopwords(str(settings.stopwords) if settings.stopwords else None)
+    options = _resource_options(settings)
+    segmenter = _process_segmenter(options["segmenter"], options["user_dict"])
+    codebook = _process_codebook(options["codebook"])
+    stopwords = _process_stopwords(options["stopwords"])
     yield FileOutcome([], list(corpus.errors))
     for report in corpus.reports:
         try:
@@ -421,15 +427,13 @@ def _file_tasks(root: Path, meta_table: dict[str, dict[str, Any]], settings: Ana
     meta_rows: dict[str, dict[str, dict[str, Any]]] = {}
     for key, row in meta_table.items():
         meta_rows.setdefault(key.split("#")[0], {})[key] = row
+    options = _resource_options(settings)
     return [
         FileTask(
             path=str(path),
             root=str(base),
             max_bytes=settings.max_bytes,
-            segmenter=settings.segmenter,
-            user_dict=str(settings.user_dict) if settings.user_dict else None,
-            stopwords=str(settings.stopwords) if settings.stopwords else None,
-            codebook=str(settings.codebook) if settings.codebook else None,
+            **options,
             cache_dir=cache_dir,
             cache_salt=salt,
             meta_rows=meta_rows.get(relative_path(path, base), {}),
