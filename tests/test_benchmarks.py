@@ -4,9 +4,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import math
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
+import pandas as pd
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -107,3 +109,52 @@ def test_repeated_benchmark_alternates_runs_and_reports_medians(small_corpus: Pa
     # The ratio is the median of each run's ratio to the loop right after it (12 small reports:
     # analyze starts processes and writes every file, the loop only segments).
     assert all(ratio > 1 for ratio in ratios) and figures["analyze_vs_jieba_loop"] == sorted(ratios)[1]
+
+
+def test_growth_exponents_compare_each_stage_with_n_log_n() -> None:
+    scale = _script("scale_corpus_stages")
+    assert scale.growth_exponent((1000, 2000), (1.0, 2.0)) == pytest.approx(1.0)
+    assert scale.growth_exponent((1000, 2000), (1.0, 4.0)) == pytest.approx(2.0)
+    assert scale.growth_exponent((1000, 2000), (0.0, 1.0)) is None  # too quick to measure
+    # 2000·ln 2000 / (1000·ln 1000) = 2.2: n log n grows a little faster than n.
+    assert scale.n_log_n_exponent((1000, 2000)) == pytest.approx(1.0 + math.log(math.log(2000) / math.log(1000)) / math.log(2))
+    figures = scale.scaling_figures([1000, 2000, 4000], {"linear": [1.0, 2.0, 4.0], "quadratic": [1.0, 4.0, 16.0],
+                                                          "noisy linear": [0.8, 2.0, 3.6]})
+    assert figures["linear"]["within_n_log_n"] and not figures["quadratic"]["within_n_log_n"]
+    assert figures["quadratic"]["exponents"] == [2.0, 2.0] and figures["quadratic"]["fitted_exponent"] == 2.0
+    # One quick first measurement: 1.32 from the first size to the second; the fit over all three, 1.08.
+    assert figures["noisy linear"]["exponents"][0] > 1.3 and figures["noisy linear"]["within_n_log_n"]
+    assert figures["linear"]["microseconds_per_report"] == [1000.0, 1000.0, 1000.0]
+    assert len(figures["n_log_n_exponents"]) == 2
+
+
+def test_scaling_benchmark_keeps_the_rows_of_the_first_reports() -> None:
+    scale = _script("scale_corpus_stages")
+    analysis = SimpleNamespace(
+        reports=pd.DataFrame({"report_id": ["r1", "r2", "r3"], "school": ["甲", "乙", "丙"]}),
+        metrics=pd.DataFrame({"report_id": ["r3", "r1", "r1"], "value": [1.0, 2.0, 3.0]}),
+        sections=pd.DataFrame({"report_id": ["r2", "r3"]}),
+        shortcomings=pd.DataFrame({"report_id": pd.Series([], dtype=str)}),
+        plans=pd.DataFrame({"report_id": ["r1"]}),
+        errors=pd.DataFrame({"path": ["bad.txt"], "stage": ["decode"]}),  # a file's error: no report to cut
+    )
+    tables = scale.first_reports(analysis, 2)
+    assert list(tables["reports"]["report_id"]) == ["r1", "r2"]
+    assert list(tables["metrics"]["value"]) == [2.0, 3.0]
+    assert list(tables["sections"]["report_id"]) == ["r2"] and list(tables["plans"]["report_id"]) == ["r1"]
+    assert len(tables["errors"]) == 1
+
+
+@pytest.mark.slow
+def test_scaling_benchmark_times_every_corpus_stage_at_each_size(small_corpus: Path, tmp_path: Path) -> None:
+    scale = _script("scale_corpus_stages")
+    figures_path = tmp_path / "scale.json"
+    assert scale.main([str(small_corpus), "--sizes", "12,6", "--workers", "1", "--json", str(figures_path)]) == 0
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    assert figures["sizes"] == [6, 12]
+    assert all(len(figures[stage]["seconds"]) == 2 for stage in scale.STAGES)
+    assert all(seconds > 0 for stage in ("topics", "keywords", "compare") for seconds in figures[stage]["seconds"])
+    assert len(figures["near_duplicate_pairs"]) == 2
+    # More sizes than the folder holds reports is an error, not a silent cut.
+    with pytest.raises(SystemExit):
+        scale.main([str(small_corpus), "--sizes", "6,13", "--workers", "1"])
