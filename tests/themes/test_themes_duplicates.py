@@ -350,8 +350,10 @@ def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.
             for second in range(len(texts)):
                 shared = _intersection(cache.distinct(first), cache.distinct(second))
                 for subset in (shared, shared[::3], shared[:0]):
-                    args = (cache.clean(first), cache.hashes(first), subset, size)
-                    assert _shared_passage(*args) == by_mask(*args)
+                    expected = by_mask(cache.clean(first), cache.hashes(first), subset, size)
+                    ranks, distinct = cache.ranks(first), cache.distinct(first)
+                    assert np.array_equal(distinct[ranks], cache.hashes(first))
+                    assert _shared_passage(cache.clean(first), ranks, distinct, subset, size) == expected
 
 
 def test_pairs_do_not_depend_on_how_reports_are_shingled_together(with_copy: pd.DataFrame, monkeypatch) -> None:

@@ -318,11 +318,13 @@ class _Shingles:
     hashes: np.ndarray  # the hash of the shingle starting at each position of `clean`
     distinct: np.ndarray  # sorted distinct hashes, genre shingles included
     content: np.ndarray | None = None  # `distinct` without the genre shingles, made when asked for
+    ranks: np.ndarray | None = None  # where each position's hash stands in `distinct`, made when asked for
 
     @property
     def nbytes(self) -> int:
         content = self.content.nbytes if self.content is not None and self.content is not self.distinct else 0
-        return 2 * len(self.clean) + self.hashes.nbytes + self.distinct.nbytes + content
+        ranks = self.ranks.nbytes if self.ranks is not None else 0
+        return 2 * len(self.clean) + self.hashes.nbytes + self.distinct.nbytes + content + ranks
 
 
 class _ShingleCache:
@@ -394,6 +396,15 @@ class _ShingleCache:
     def distinct(self, index: int) -> np.ndarray:
         """Sorted distinct shingle hashes of report `index` (genre shingles included)."""
         return self._entry(index).distinct
+
+    def ranks(self, index: int) -> np.ndarray:
+        """For each position of report `index`'s cleaned text, the index of its shingle's hash in
+        `distinct(index)` (made once per report, for the passages of all its pairs)."""
+        entry = self._entry(index)
+        if entry.ranks is None:
+            entry.ranks = np.searchsorted(entry.distinct, entry.hashes).astype(np.int32)
+            self._bytes += entry.ranks.nbytes
+        return entry.ranks
 
     def content(self, index: int, generic: np.ndarray) -> np.ndarray:
         """Sorted distinct shingle hashes of report `index` without the genre shingles."""
@@ -620,12 +631,19 @@ def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return merged[1:][merged[1:] == merged[:-1]]
 
 
-def _shared_passage(clean: str, hashes: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
+def _shared_passage(clean: str, ranks: np.ndarray, distinct: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
     """Return (characters covered by shared shingles, start of the longest covered passage).
 
-    `hashes` are the shingle hashes of `clean` by position, `shared` the sorted shared ones.
+    `distinct` are the sorted distinct shingle hashes of `clean`, `ranks` the index in `distinct`
+    of the hash at each position, `shared` the sorted shared hashes (some of `distinct`). The
+    shared ones are marked among the distinct hashes (a search per shared hash, in order) and each
+    position reads its mark: two thirds of the time of looking up every position's hash in
+    `shared` (25,000 synthetic reports, the ranks included), as a report's ranks serve all the
+    pairs it leads.
     """
-    positions = np.flatnonzero(_members(hashes, shared))
+    marked = np.zeros(len(distinct), dtype=bool)
+    marked[np.searchsorted(distinct, shared)] = True
+    positions = np.flatnonzero(marked[ranks])
     if not len(positions):
         return 0, ""
     # A shingle starting at p covers characters p … p + size - 1 (all inside `clean`). Covered
@@ -705,7 +723,7 @@ def _exact_row(
     similarity = len(shared) / max(len(shingles_a) + len(shingles_b) - len(shared), 1)
     if similarity + 1e-12 < threshold:
         return None
-    shared_chars, sample = _shared_passage(cache.clean(first), cache.hashes(first), shared, size)
+    shared_chars, sample = _shared_passage(cache.clean(first), cache.ranks(first), cache.distinct(first), shared, size)
     return first, second, similarity, shared_chars, sample
 
 
