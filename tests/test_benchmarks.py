@@ -146,12 +146,26 @@ def test_scaling_benchmark_keeps_the_rows_of_the_first_reports() -> None:
 
 
 @pytest.mark.slow
-def test_scaling_benchmark_times_every_corpus_stage_at_each_size(small_corpus: Path, tmp_path: Path) -> None:
+def test_scaling_benchmark_times_every_corpus_stage_at_each_size(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scale = _script("scale_corpus_stages")
+    measured: list[dict[str, float]] = []
+    timed = scale.time_corpus_stages
+
+    def recorded(*args: object) -> tuple[dict[str, float], int]:
+        timings, pairs = timed(*args)
+        measured.append(timings)
+        return timings, pairs
+
+    monkeypatch.setattr(scale, "time_corpus_stages", recorded)
     figures_path = tmp_path / "scale.json"
-    assert scale.main([str(small_corpus), "--sizes", "12,6", "--workers", "1", "--json", str(figures_path)]) == 0
+    assert scale.main([str(small_corpus), "--sizes", "12,6", "--workers", "1", "--repeat", "2", "--json", str(figures_path)]) == 0
     figures = json.loads(figures_path.read_text(encoding="utf-8"))
-    assert figures["sizes"] == [6, 12]
+    assert figures["sizes"] == [6, 12] and figures["repeat"] == 2
+    # Two runs at each size, and each stage keeps its quickest.
+    assert len(measured) == 4
+    assert figures["topics"]["seconds"] == [round(min(run["topics"] for run in runs), 3) for runs in (measured[:2], measured[2:])]
     assert all(len(figures[stage]["seconds"]) == 2 for stage in scale.STAGES)
     assert all(seconds > 0 for stage in ("topics", "keywords", "compare") for seconds in figures[stage]["seconds"])
     assert len(figures["near_duplicate_pairs"]) == 2
