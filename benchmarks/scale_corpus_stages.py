@@ -16,7 +16,7 @@ slope of n log n over the same sizes. Near-duplicates also get their time per pa
 work grows with the pairs the corpus holds as well as with the reports.
 
     python benchmarks/make_corpus.py /tmp/synth100k --reports 100000
-    python benchmarks/scale_corpus_stages.py /tmp/synth100k --sizes 12500,25000,50000,100000
+    python benchmarks/scale_corpus_stages.py /tmp/synth100k --sizes 12500,25000,50000,100000 --repeat 3
 """
 from __future__ import annotations
 
@@ -104,8 +104,8 @@ def time_corpus_stages(analysis: Any, n: int, signatures: dict[str, Any],
 
 
 def scaling_figures(sizes: list[int], seconds: dict[str, list[float]]) -> dict[str, Any]:
-    """Per stage: seconds at each size, µs per report, exponents between neighbouring sizes, and
-    whether the growth from the smallest size to the largest stayed within n log n's."""
+    """Per stage: seconds at each size, µs per report, exponents between neighbouring sizes, the
+    exponent fitted over all sizes and whether it stays within n log n's over the same sizes."""
     steps = list(zip(sizes, sizes[1:]))
     n_log_n = fitted_exponent(sizes, [n * math.log(n) for n in sizes])
     figures: dict[str, Any] = {
