@@ -207,10 +207,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeat > 1:
             figures["jieba_loop_seconds_each"] = [round(value, 2) for value in baseline_seconds]
             figures["analyze_vs_jieba_loop_each"] = [round(value, 3) for value in ratios]
-    print(json.dumps(figures, ensure_ascii=False, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    report_figures(figures, args.json)
     return 0
+
+
+def report_figures(figures: dict, json_path: Path | None) -> None:
+    """Print the figures as JSON, and write them to `json_path` too when given (`--json`)."""
+    text = json.dumps(figures, ensure_ascii=False, indent=2)
+    print(text)
+    if json_path:
+        json_path.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

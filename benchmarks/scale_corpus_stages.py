@@ -21,7 +21,6 @@ work grows with the pairs the corpus holds as well as with the reports.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import platform
 import sys
@@ -34,6 +33,9 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other benchmark scripts
+
+from run_benchmark import report_figures  # noqa: E402
 
 # Stages of `run_corpus_stages`, as named in its timings (run.json's timings_seconds).
 STAGES = ("term_counts", "codes", "topics", "keywords", "near_duplicates", "compare")
@@ -167,9 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         "preparation_seconds": round(prepared, 1),
         **scaling_figures(sizes, seconds),
     }
-    print(json.dumps(figures, ensure_ascii=False, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    report_figures(figures, args.json)
     return 0
 
 
