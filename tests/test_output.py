@@ -166,6 +166,7 @@ def test_files_written_by_background_processes_equal_those_written_in_line(seed_
     import json
 
     import reportmine.pipeline as pipeline
+    from reportmine.compiled import compiled_modules
 
     monkeypatch.setattr(pipeline, "default_workers", lambda: 2)
     seed_analysis.write(tmp_path / "background")
@@ -176,6 +177,7 @@ def test_files_written_by_background_processes_equal_those_written_in_line(seed_
     assert {"report.html", "reportmine.xlsx", "charts/metrics_by_school.png", "wordclouds/corpus.png"} <= set(background)
     run = json.loads((tmp_path / "background" / "run.json").read_text(encoding="utf-8"))
     assert run["warnings"] == []
+    assert run["compiled_modules"] == compiled_modules()  # what this installation runs compiled
     assert {"texts", "csv", "parquet", "xlsx", "charts", "wordclouds", "html", "total"} <= set(run["write_seconds"])
 
 

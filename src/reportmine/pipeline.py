@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from reportmine import __version__
+from reportmine.compiled import compiled_modules
 from reportmine.errors import InputError
 from reportmine.memory import arrow_memory_from_malloc, frozen_heap, peak_rss_mib
 from reportmine.models import ErrorRecord, Report, ReportResult, ReportRows
@@ -329,6 +330,8 @@ def analyze(
     analysis.run.update(
         {
             "version": __version__,
+            # The rule modules this installation runs compiled (setup.py): same results, faster.
+            "compiled_modules": compiled_modules(),
             "input": str(root),
             "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(settings).items()},
             "counts": {name: int(len(getattr(analysis, name))) for name in TABLE_NAMES},

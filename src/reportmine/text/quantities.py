@@ -81,7 +81,7 @@ def find_quantities(text: str, *, start: int = 0, end: int | None = None) -> lis
             if len(memo) >= _QUANTITY_MEMO_MAX:
                 memo.clear()
             memo[key] = quantity
-        if quantity is not None:
+        if isinstance(quantity, Quantity):  # not None, and typed for mypyc (see setup.py)
             found.append(QuantityMatch(match.start(), match.end(), quantity))
     return found
 
