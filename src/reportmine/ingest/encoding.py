@@ -24,7 +24,8 @@ __all__ = ["decode_bytes"]
 _MIN_CJK_SCORE = 0.6
 _MAX_BAD_CHAR_RATIO = 0.02  # control characters / U+FFFD tolerated in a text file
 # Control characters (not tab/newline/form feed), replacement marks, lone surrogates, private use.
-_BAD_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff]")
+# A raw string: `re` reads the escapes, so the source holds no lone surrogate (mypyc refuses one).
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff]")
 _SCORE_SAMPLE = 20_000  # characters scored for plausibility: enough to decide, O(1) on long files
 
 

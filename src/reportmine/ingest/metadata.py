@@ -87,7 +87,7 @@ def load_meta_table(path: str | Path) -> dict[str, dict[str, Any]]:
             continue
         if key in table:
             raise MetadataError(f"metadata file {path.name}: path {key!r} appears twice (row {number})")
-        row = {k: str(v).strip() for k, v in record.items() if _present(v)}
+        row: dict[str, Any] = {k: str(v).strip() for k, v in record.items() if _present(v)}
         if "year" in row:
             year = _parse_year(row["year"])
             if year is None:
@@ -281,7 +281,8 @@ def _school_at_start(line: str, folded: str) -> str | None:
     """The school's name when `line` (`folded`: the line folded) starts with one (after a
     leading 2020学年…)."""
     vocab = _vocab()
-    start = _TITLE_PREFIX.match(folded).end()
+    prefix = _TITLE_PREFIX.match(folded)  # it may match nothing, never fail
+    start = prefix.end() if prefix else 0
     match = _school_regex().match(folded, start)
     if not match:
         return None
@@ -311,9 +312,9 @@ def _year(folded_title: str, folded_lines: list[str]) -> int | None:
             continue
         line = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), line)
         for pattern in _DATELINE:
-            match = pattern.search(line)
-            if match and _parse_year(match.group(1)) is not None:
-                return int(match.group(1))
+            dateline = pattern.search(line)
+            if dateline and _parse_year(dateline.group(1)) is not None:
+                return int(dateline.group(1))
     return None
 
 

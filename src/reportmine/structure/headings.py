@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Pattern
+from typing import Pattern, cast
 
 from reportmine.models import Section
 from reportmine.text.normalize import fold_for_matching
@@ -144,7 +144,8 @@ def match_marker(line: str) -> tuple[_Family, re.Match[str]] | None:
         first = _GRAMMAR.any_marker.match(line)
         if first is None:
             return None
-        families = families[int(first.lastgroup[1:]):]  # the families before it do not match
+        # Each family's group is named m<index>; the families before it do not match.
+        families = families[int(cast(str, first.lastgroup)[1:]):]
     for family in families:
         found = family.regex.match(line)
         if found and found.end() < len(line):
@@ -182,6 +183,7 @@ def _collect_candidates(lines: list[tuple[int, str]]) -> list[_Candidate]:
         start = line_start + len(raw) - len(stripped)
         stripped = stripped.rstrip()
         found = match_marker(stripped)
+        candidate: _Candidate | None
         if found:
             candidate = _numbered_candidate(found[0], found[1], stripped, start, index)
         else:
