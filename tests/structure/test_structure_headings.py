@@ -241,16 +241,19 @@ def test_short_lines_in_a_row_are_not_headings() -> None:
 def test_section_ends_equal_the_next_heading_of_the_same_or_higher_level():
     # _section_ends (one backward pass) must equal looking ahead from every heading.
     import random
-    from types import SimpleNamespace
 
-    from reportmine.structure.headings import _section_ends
+    from reportmine.structure.headings import _Candidate, _section_ends
 
     rng = random.Random(1)
     for _ in range(500):
         accepted, position = [], 0
-        for _ in range(rng.randint(0, 15)):
+        for line_index in range(rng.randint(0, 15)):
             position += rng.randint(1, 9)
-            accepted.append(SimpleNamespace(start=position, depth=rng.randint(1, 4)))
+            # Real candidates, not look-alikes: compiled (mypyc), the function checks their type.
+            accepted.append(_Candidate(
+                family="", numerals="", ordinal=None, marker="", start=position, title_start=position, title="",
+                title_end=position, line_index=line_index, shape="title", depth=rng.randint(1, 4),
+            ))
         text_end = position + 10
         expected = [next((later.start for later in accepted[index + 1:] if later.depth <= candidate.depth), text_end)
                     for index, candidate in enumerate(accepted)]
