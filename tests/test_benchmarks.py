@@ -75,6 +75,7 @@ def test_benchmark_times_a_run_and_samples_memory_in_another(small_corpus: Path,
     timed, sampled = (json.loads((out / name / "run.json").read_text(encoding="utf-8")) for name in ("timed", "sampled"))
     assert timed["counts"] == sampled["counts"] and timed["counts"]["reports"] == 12
     assert set(figures["stage_seconds"]) >= {"per_report", "topics", "near_duplicates", "compare"}
+    assert figures["compiled_modules"] == len(timed["compiled_modules"])  # the run is this installation's
     # The plain jieba loop over the same files, and the ratio the README's target is about
     # (analyze / loop: 12 reports segment in a blink, while analyze starts processes and writes).
     assert figures["jieba_loop_seconds"] >= 0 and figures["jieba_loop_mb_per_s"] > 0
