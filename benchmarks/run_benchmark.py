@@ -86,6 +86,26 @@ class PeakMemory:
         self._thread.join()
 
 
+# Creating one empty file costs ~0.03 ms on a healthy ext4; a folder where it costs more than this
+# slows the run's writing of one text file per report enough to show in its figures.
+SLOW_FILE_CREATE_MS = 0.2
+
+
+def file_create_ms(folder: Path, n_files: int = 500) -> float:
+    """Milliseconds to create one empty file in a new subfolder of `folder` (mean of `n_files`).
+
+    The files stay until `folder` goes: deleting them would itself slow the next allocations.
+    On this project's machine a subfolder of /tmp took 0.9 ms a file (ext4 in a crowded
+    block group after millions of files came and went) and one of /var/tmp 0.04 ms: 3.5 s of
+    system CPU for the 15 MB corpus's report texts against 0.2 s.
+    """
+    probe = Path(tempfile.mkdtemp(prefix="create-probe-", dir=folder))
+    started = time.perf_counter()
+    for index in range(n_files):
+        (probe / f"{index:04d}").touch()
+    return (time.perf_counter() - started) / n_files * 1000
+
+
 def compile_package() -> None:
     """Byte-compile reportmine's modules, as `pip install` does.
 
@@ -118,7 +138,7 @@ def run_analyze(folder: Path, out: Path, extra: list[str], *, sample_memory: boo
 
 def timed_and_sampled(
     folder: Path, out: Path, extra: list[str], mode: str, *, repeat: int = 1, baseline: bool = True,
-) -> tuple[list[float], list[float], "PeakMemory | None", dict]:
+) -> tuple[list[float], list[float], "PeakMemory | None", dict, float]:
     """The timed runs (and the jieba loop after each, unless `baseline` is False) and the memory
     peaks, as `--memory` asks: sampled in a run of their own ("separate"), during the first timed
     run ("same") or not at all ("skip").
@@ -126,13 +146,20 @@ def timed_and_sampled(
     Sampling reads each process's page tables (/proc/PID/smaps_rollup, about 5 ms a process
     with scikit-learn loaded) four times a second: on two cores that is CPU taken from the run
     it measures, so by default the run that is timed is not the one that is sampled.
-    Repeated runs alternate with the jieba loop, so that each ratio compares two runs made
-    moments apart: on a shared machine the speed of the same code drifts by up to 2x within
-    minutes. Each run writes into a folder of its own (timed, timed-2, …).
+    First the cost of creating a file in `out` is measured (`file_create_ms`): a run writes one
+    text file per report there. Repeated runs alternate with the jieba loop, so that each ratio
+    compares two runs made moments apart: on a shared machine the speed of the same code drifts
+    by up to 2x within minutes. Each run writes into a folder of its own (timed, timed-2, …). Returns the run
+    seconds, the loop seconds, the memory peaks, the last run.json and the file-creation ms.
     """
     analyze_seconds: list[float] = []
     baseline_seconds: list[float] = []
     memory = None
+    create_ms = file_create_ms(out)
+    if create_ms > SLOW_FILE_CREATE_MS:
+        print(f"warning: creating a file in {out} takes {create_ms:.2f} ms (a healthy disk: ~0.03 ms); "
+              "the report texts' writing will weigh on the figures: give --out a folder elsewhere",
+              file=sys.stderr)
     for index in range(repeat):
         name = "timed" if index == 0 else f"timed-{index + 1}"
         seconds, sampled, run = run_analyze(folder, out / name, extra, sample_memory=mode == "same" and index == 0)
@@ -142,7 +169,7 @@ def timed_and_sampled(
             baseline_seconds.append(jieba_baseline(folder))
     if mode == "separate":
         _, memory, _ = run_analyze(folder, out / "sampled", extra)
-    return analyze_seconds, baseline_seconds, memory, run
+    return analyze_seconds, baseline_seconds, memory, run, create_ms
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,10 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat must be at least 1")
     timing = {"mode": args.memory, "repeat": args.repeat, "baseline": not args.skip_baseline}
     if args.out is not None:
-        analyze_seconds, baseline_seconds, memory, run = timed_and_sampled(args.folder, args.out, extra, **timing)
+        args.out.mkdir(parents=True, exist_ok=True)
+        analyze_seconds, baseline_seconds, memory, run, create_ms = timed_and_sampled(args.folder, args.out, extra, **timing)
     else:
         with tempfile.TemporaryDirectory() as scratch:
-            analyze_seconds, baseline_seconds, memory, run = timed_and_sampled(args.folder, Path(scratch), extra, **timing)
+            analyze_seconds, baseline_seconds, memory, run, create_ms = timed_and_sampled(
+                args.folder, Path(scratch), extra, **timing)
     seconds = statistics.median(analyze_seconds)
     figures = {
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
@@ -191,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         "peak_memory_mib": round(memory.peak_bytes / 2**20) if memory else None,  # all processes, PSS
         "peak_main_rss_mib": round(memory.peak_main_rss / 2**20) if memory else None,
         "memory_sampled": args.memory,
+        # Where the output went and how fast files are created there (see file_create_ms).
+        "output_folder": str(args.out) if args.out is not None else tempfile.gettempdir(),
+        "file_create_ms": round(create_ms, 3),
         "stage_seconds": run.get("timings_seconds", {}),
         "write_seconds": run.get("write_seconds", {}),
         # The analyse process's own peak RSS after each stage: where it reaches its final value

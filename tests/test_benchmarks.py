@@ -76,6 +76,8 @@ def test_benchmark_times_a_run_and_samples_memory_in_another(small_corpus: Path,
     assert timed["counts"] == sampled["counts"] and timed["counts"]["reports"] == 12
     assert set(figures["stage_seconds"]) >= {"per_report", "topics", "near_duplicates", "compare"}
     assert figures["compiled_modules"] == len(timed["compiled_modules"])  # the run is this installation's
+    # How fast files are created where the output went (one text file per report is written there).
+    assert figures["output_folder"] == str(out) and figures["file_create_ms"] > 0
     # The plain jieba loop over the same files, and the ratio the README's target is about
     # (analyze / loop: 12 reports segment in a blink, while analyze starts processes and writes).
     assert figures["jieba_loop_seconds"] >= 0 and figures["jieba_loop_mb_per_s"] > 0
@@ -110,6 +112,14 @@ def test_repeated_benchmark_alternates_runs_and_reports_medians(small_corpus: Pa
     # The ratio is the median of each run's ratio to the loop right after it (12 small reports:
     # analyze starts processes and writes every file, the loop only segments).
     assert all(ratio > 1 for ratio in ratios) and figures["analyze_vs_jieba_loop"] == sorted(ratios)[1]
+
+
+def test_file_create_probe_creates_its_files_in_a_subfolder_and_keeps_them(tmp_path: Path) -> None:
+    run_benchmark = _script("run_benchmark")
+    milliseconds = run_benchmark.file_create_ms(tmp_path, n_files=20)
+    (probe,) = tmp_path.iterdir()
+    assert probe.name.startswith("create-probe-") and len(list(probe.iterdir())) == 20
+    assert 0 < milliseconds < 1000
 
 
 def test_growth_exponents_compare_each_stage_with_n_log_n() -> None:
