@@ -149,8 +149,9 @@ def timed_and_sampled(
     First the cost of creating a file in `out` is measured (`file_create_ms`): a run writes one
     text file per report there. Repeated runs alternate with the jieba loop, so that each ratio
     compares two runs made moments apart: on a shared machine the speed of the same code drifts
-    by up to 2x within minutes. Each run writes into a folder of its own (timed, timed-2, …). Returns the run
-    seconds, the loop seconds, the memory peaks, the last run.json and the file-creation ms.
+    by up to 2x within minutes. Each run writes into a folder of its own (timed, timed-2, …).
+    Returns the run seconds, the loop seconds, the memory peaks, the last run.json and the
+    file-creation milliseconds.
     """
     analyze_seconds: list[float] = []
     baseline_seconds: list[float] = []
@@ -198,13 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     timing = {"mode": args.memory, "repeat": args.repeat, "baseline": not args.skip_baseline}
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        analyze_seconds, baseline_seconds, memory, run, create_ms = timed_and_sampled(args.folder, args.out, extra, **timing)
-    else:
-        with tempfile.TemporaryDirectory() as scratch:
-            analyze_seconds, baseline_seconds, memory, run, create_ms = timed_and_sampled(
-                args.folder, Path(scratch), extra, **timing)
+    with contextlib.ExitStack() as cleanup:
+        out = args.out if args.out is not None else Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+        out.mkdir(parents=True, exist_ok=True)
+        analyze_seconds, baseline_seconds, memory, run, create_ms = timed_and_sampled(args.folder, out, extra, **timing)
     seconds = statistics.median(analyze_seconds)
     figures = {
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
