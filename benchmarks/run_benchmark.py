@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_main_rss_mib": round(memory.peak_main_rss / 2**20) if memory else None,
         "memory_sampled": args.memory,
         # Where the output went and how fast files are created there (see file_create_ms).
-        "output_folder": str(args.out) if args.out is not None else tempfile.gettempdir(),
+        "output_folder": str(out),  # a temporary one is deleted by now
         "file_create_ms": round(create_ms, 3),
         "stage_seconds": run.get("timings_seconds", {}),
         "write_seconds": run.get("write_seconds", {}),
