@@ -70,7 +70,7 @@ def run_corpus_stages(
     # their working memory together would matter more than the time saved. Then each runs alone
     # in a process forked for it (its working memory leaves with it): near-duplicates, the
     # counting, topics, keywords.
-    jobs = {
+    jobs: dict[str, Callable[[], Any]] = {
         "near_duplicates": partial(
             duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
             signatures=signatures, texts=texts,

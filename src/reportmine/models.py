@@ -146,7 +146,7 @@ def record_dict(record: Any) -> dict[str, Any]:
     A shallow copy of the fields: `dataclasses.asdict` deep-copies every value and was most of
     the main process's time per report.
     """
-    return {name: getattr(record, name) for name in field_names(type(record))}
+    return {name: getattr(record, name) for name in field_names(record.__class__)}
 
 
 def replaced(record: RecordT, **changes: Any) -> RecordT:
@@ -158,7 +158,7 @@ def replaced(record: RecordT, **changes: Any) -> RecordT:
 
 def record_values(record: Any) -> tuple[Any, ...]:
     """A flat dataclass record's field values, in field order (a shallow copy, like `record_dict`)."""
-    return _values_getter(type(record))(record)
+    return _values_getter(record.__class__)(record)
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import pandas as pd
 
@@ -18,6 +18,9 @@ from reportmine.errors import InputError
 from reportmine.memory import arrow_memory_from_malloc, frozen_heap, peak_rss_mib
 from reportmine.models import ErrorRecord, Report, ReportResult, ReportRows
 from reportmine.store import TextStore, TokenStore
+
+if TYPE_CHECKING:
+    from reportmine.text.segment import Backend
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class AnalyzeOptions:
     workers: int | None = None  # None = all cores; 1 = in this process
     use_cache: bool = True
     cache_dir: Path | None = None  # None = no cache unless the CLI passes OUT/.cache
-    segmenter: Literal["auto", "jieba", "rjieba"] = "auto"  # checked by text.segment.get_segmenter
+    segmenter: Backend = "auto"  # checked by text.segment.get_segmenter
     user_dict: Path | None = None
     stopwords: Path | None = None
     codebook: Path | None = None
@@ -172,7 +175,7 @@ class FileTask:
     path: str
     root: str
     max_bytes: int
-    segmenter: str = "auto"
+    segmenter: Backend = "auto"
     user_dict: str | None = None
     stopwords: str | None = None
     codebook: str | None = None
@@ -219,9 +222,10 @@ def process_file(task: FileTask) -> FileOutcome:
     from reportmine.ingest.corpus import read_source_file
 
     path = Path(task.path)
-    cache_key = cache.file_key(path, task.cache_salt) if task.cache_dir else None
-    if cache_key is not None:
-        cached = cache.load(Path(task.cache_dir), cache_key)
+    cache_key = cache.file_key(path, task.cache_salt) if task.cache_dir else None  # None: unreadable
+    cache_slot = (Path(task.cache_dir), cache_key) if task.cache_dir and cache_key is not None else None
+    if cache_slot is not None:
+        cached = cache.load(*cache_slot)
         if cached is not None:
             return FileOutcome(*_rebase(cached, path, Path(task.root)), from_cache=True)
     reports, errors = read_source_file(path, root=Path(task.root), max_bytes=task.max_bytes)
@@ -236,15 +240,15 @@ def process_file(task: FileTask) -> FileOutcome:
             logger.exception("analysis failed for %s", report.report_id)
             errors.append(ErrorRecord(report.path, "analyze", f"analysis failed for part {report.part}: {exc!r}"))
             results.append(ReportResult(report=replace(report, status="error")))
-    if cache_key is not None:
-        cache.store(Path(task.cache_dir), cache_key, (results, errors))
+    if cache_slot is not None:
+        cache.store(*cache_slot, (results, errors))
     return FileOutcome(results, errors)
 
 
-_SEGMENTERS: dict[tuple[str, str | None], Any] = {}
+_SEGMENTERS: dict[tuple[Backend, str | None], Any] = {}
 
 
-def _process_segmenter(backend: str, user_dict: str | None) -> Any:
+def _process_segmenter(backend: Backend, user_dict: str | None) -> Any:
     # One segmenter per worker process: loading the dictionary costs about a second.
     key = (backend, user_dict)
     if key not in _SEGMENTERS:
@@ -393,8 +397,17 @@ def warm_up(settings: AnalyzeOptions) -> None:
     analyze_file(FileTask(path=str(sample), root=str(sample.parent), max_bytes=settings.max_bytes, **_resource_options(settings)))
 
 
-def _resource_options(settings: AnalyzeOptions) -> dict[str, str | None]:
+class _ResourceOptions(TypedDict):
     """The `FileTask` fields naming the segmenter and the user's files (paths as strings, to pickle)."""
+
+    segmenter: Backend
+    user_dict: str | None
+    stopwords: str | None
+    codebook: str | None
+
+
+def _resource_options(settings: AnalyzeOptions) -> _ResourceOptions:
+    """The `_ResourceOptions` of `settings`."""
     return {
         "segmenter": settings.segmenter,
         "user_dict": str(settings.user_dict) if settings.user_dict else None,

@@ -41,7 +41,8 @@ def _record_of(span: Span) -> dict[str, Any] | None:
     Records live in `doc.user_data` under the span's id: spaCy keys plain extension values by
     offsets and label only, and two facts may share both ("语文、数学各一次").
     """
-    return span.doc.user_data.get((_USER_DATA_KEY, span.id))
+    user_data: dict[Any, Any] = span.doc.user_data  # typed str-keyed, but spaCy keys it by tuples too
+    return user_data.get((_USER_DATA_KEY, span.id))
 
 
 _USER_DATA_KEY = "reportmine"
@@ -94,11 +95,12 @@ class _SpanComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
+        user_data: dict[Any, Any] = doc.user_data
         for index, (label, record) in enumerate(self.extractor(doc.text)):
             span = doc.char_span(record["start"], record["end"], label=label, alignment_mode="expand",
                                  span_id=f"{self.key}:{index}")
             if span is not None:
-                doc.user_data[(_USER_DATA_KEY, span.id)] = record
+                user_data[(_USER_DATA_KEY, span.id)] = record
                 spans.append(span)
         doc.spans[self.key] = spans
         return doc

@@ -94,7 +94,7 @@ class SpoolStore(Mapping[str, ValueT]):
         return {"values": {key: self._raw(key) for key in self._index}, "directory": self._directory}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(directory=state["directory"])
+        SpoolStore.__init__(self, directory=state["directory"])
         for key, stored in state["values"].items():
             self._add_raw(key, stored)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 import logging
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from reportmine.cli.common import error_boundary, print_frame, print_json, stderr, stdout
+
+if TYPE_CHECKING:
+    from reportmine.pipeline import Analysis
 
 
 class Backend(str, Enum):
@@ -100,7 +103,7 @@ def _show_stages() -> None:
     stages.propagate = False
 
 
-def _summarise(analysis: object, out: Path, *, quiet: bool, as_json: bool) -> None:
+def _summarise(analysis: Analysis, out: Path, *, quiet: bool, as_json: bool) -> None:
     import pandas as pd
 
     counts = analysis.run.get("counts", {})

@@ -66,8 +66,11 @@ def best_overlap(gold_spans: Sequence[Span], output_span: Span) -> tuple[int, in
     return best
 
 
-def items_overlap_enough(gold_span: Span, output_span: Span, *, minimum: float = ITEM_MIN_OVERLAP) -> bool:
-    """Return True when the spans share at least `minimum` of the shorter span's length."""
+def items_overlap_enough(gold_span: Span, output_span: Span | None, *, minimum: float = ITEM_MIN_OVERLAP) -> bool:
+    """Return True when the spans share at least `minimum` of the shorter span's length (an
+    output without a span shares nothing)."""
+    if output_span is None:
+        return False
     shorter = min(gold_span[1] - gold_span[0], output_span[1] - output_span[0])
     if shorter <= 0:
         return False

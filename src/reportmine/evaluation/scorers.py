@@ -72,7 +72,7 @@ class Scores:
 
     def add(self, table: str, report_id: str, kind: str, detail: Mapping[str, Any], *, note: str | None = None) -> None:
         """Record one miss or extra; `detail` fills the DETAIL_COLUMNS it knows."""
-        row = {column: None for column in DETAIL_COLUMNS}
+        row: dict[str, Any] = {column: None for column in DETAIL_COLUMNS}
         row.update(detail)
         row.update({"table": table, "report_id": report_id, "kind": kind, "note": note})
         self.details.append(row)

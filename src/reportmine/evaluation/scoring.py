@@ -121,7 +121,7 @@ def _headline_measure(table: str) -> str:
 
 
 def _summary_frame(scores: Scores) -> pd.DataFrame:
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for table in _table_order(scores):
         tally = scores.tallies.get(table, Tally())
         if table in PRF_TABLES:

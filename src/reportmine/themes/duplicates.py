@@ -71,9 +71,9 @@ _MAX_PARTNERS = 5
 # A bucket of one band links each report to at most this many earlier reports of the bucket.
 _BUCKET_LINKS = 64
 _EMPTY_VALUE = (1 << 32) - 1  # datasketch's largest hash: a permutation no shingle has set
-_MERGE_PAIRS = 1 << 22
+_MERGE_PAIRS = 1 << 22  # candidate pairs held (8 bytes each) before merging duplicates across bands
 _ESTIMATE_PAIRS = 1 << 20  # candidate pairs estimated at a time
-_CACHE_BYTES = 256 << 20  # cleaned texts and shingle hashes kept for the exact check  # candidate pairs held (8 bytes each) before merging duplicates across bands
+_CACHE_BYTES = 256 << 20  # cleaned texts and shingle hashes kept for the exact check
 
 
 def clean_for_shingles(text: str) -> str:
@@ -558,7 +558,7 @@ def _candidate_pairs(
     rows = np.flatnonzero([signature is not None for signature in signatures])
     if len(rows) < 2:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    matrix = np.stack([_hash_values(signatures[row]) for row in rows])
+    matrix = np.stack([_hash_values(signature) for signature in signatures if signature is not None])
     if matrix.shape[1] != num_perm:
         raise InputError(
             f"signatures have {matrix.shape[1]} permutations, near_duplicates was given num_perm={num_perm}"
@@ -758,21 +758,20 @@ def near_duplicates(
         raise InputError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
     if shingle < 1 or num_perm < 16:
         raise InputError("shingle must be ≥ 1 and num_perm ≥ 16")
-    texts_by_id = texts
     ids = list(reports["report_id"])
     schools = list(reports["school"]) if "school" in reports else [None] * len(ids)
     # From a store each text is read when its shingles are needed, and dropped after.
-    texts: Sequence[object] = ValuesInOrder(texts_by_id, ids, default=None) if texts_by_id is not None else list(reports["text"])
-    cache = _ShingleCache(texts, shingle)
-    generic = _generic_shingles(cache, len(texts), seed=seed)
+    texts_in_order: Sequence[object] = ValuesInOrder(texts, ids, default=None) if texts is not None else list(reports["text"])
+    cache = _ShingleCache(texts_in_order, shingle)
+    generic = _generic_shingles(cache, len(texts_in_order), seed=seed)
     if len(generic):
         logger.info("near_duplicates: ignoring %d genre shingles shared by > 20 %% of reports", len(generic))
     if signatures is None:
-        minhashes = _signatures(cache, len(texts), generic, num_perm=num_perm, seed=seed)
+        minhashes = _signatures(cache, len(texts_in_order), generic, num_perm=num_perm, seed=seed)
     else:
         has_text = (
-            [report_id in texts_by_id for report_id in ids] if texts_by_id is not None
-            else [isinstance(text, str) for text in texts]
+            [report_id in texts for report_id in ids] if texts is not None
+            else [isinstance(text, str) for text in texts_in_order]
         )
         minhashes = [
             signature if present and signature is not None and not _is_empty(signature) else None

@@ -73,14 +73,14 @@ def _keyness(a: np.ndarray, group_total: np.ndarray, term_total: np.ndarray, tot
     c = group_total - a  # other terms in the group
     d = total - a - b - c
     term_in, term_out, group_in, group_out = a + b, c + d, a + c, b + d  # the table's margins
-    g2: np.ndarray | None = None
     expected_a = term_in * group_in / total
+    half_g2 = np.zeros(np.shape(expected_a))
     for observed, row, col in ((a, term_in, group_in), (b, term_in, group_out), (c, term_out, group_in), (d, term_out, group_out)):
         expected = expected_a if observed is a else row * col / total
         with np.errstate(divide="ignore", invalid="ignore"):
             cell = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
-        g2 = cell if g2 is None else np.add(g2, cell, out=g2)
-    g2 = 2 * g2
+        np.add(half_g2, cell, out=half_g2)
+    g2 = 2 * half_g2
     with np.errstate(divide="ignore", invalid="ignore"):
         williams = 1 + (total * (1 / term_in + 1 / term_out) - 1) * (total * (1 / group_in + 1 / group_out) - 1) / (6 * total)
         g2 = np.where(np.isfinite(williams) & (williams > 0), g2 / williams, g2)
@@ -242,17 +242,17 @@ def keywords(
     grouping_dtype = pd.CategoricalDtype(pd.Index(groupings, dtype="str"))
     frames = []
     for index, (codes, groups) in enumerate(grouped):
-        counts = _group_counts(doc_term, codes, len(groups))
-        transformer = TfidfTransformer().fit(counts)
+        group_term = _group_counts(doc_term, codes, len(groups))
+        transformer = TfidfTransformer().fit(group_term)
         totals = (
-            np.asarray(counts.sum(axis=1)).ravel().astype(float),
-            np.asarray(counts.sum(axis=0)).ravel().astype(float),
-            float(counts.sum()),
+            np.asarray(group_term.sum(axis=1)).ravel().astype(float),
+            np.asarray(group_term.sum(axis=0)).ravel().astype(float),
+            float(group_term.sum()),
         )
         labels = _Labels(index, grouping_dtype, group_dtype, group_dtype.categories.get_indexer(groups))
         frames += [
-            _score_chunk(counts, transformer, labels, term_dtype, rows, totals, top_n)
-            for rows in _row_chunks(counts.indptr)
+            _score_chunk(group_term, transformer, labels, term_dtype, rows, totals, top_n)
+            for rows in _row_chunks(group_term.indptr)
         ]
     # Every chunk shares the same three dtypes, so the stacked columns stay categoricals.
     return pd.concat(frames, ignore_index=True)[KEYWORD_COLUMNS]

@@ -30,7 +30,7 @@ import warnings
 from numbers import Integral
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -87,7 +87,7 @@ def _quiet_fit() -> Iterator[None]:
         yield
 
 
-def npmi_coherence(doc_term, top_indices: Sequence[Sequence[int]]) -> np.ndarray:
+def npmi_coherence(doc_term, top_indices: Sequence[Sequence[int]] | np.ndarray) -> np.ndarray:
     """Return the mean NPMI of each topic's top terms, from document co-occurrence in `doc_term`."""
     present = (doc_term > 0).astype(np.float64).tocsc()
     n_docs = present.shape[0]
@@ -224,8 +224,10 @@ class TopicModel(BaseEstimator):
         n_docs = counts.n_reports
         if not n_docs:
             raise InputError("topics: no reports to model")
-        sampled = self.max_fit_docs is not None and n_docs > self.max_fit_docs
-        sample = np.sort(rng.choice(n_docs, size=int(self.max_fit_docs), replace=False)) if sampled else slice(None)
+        sample: np.ndarray | slice = slice(None)
+        if self.max_fit_docs is not None and n_docs > self.max_fit_docs:
+            sample = np.sort(rng.choice(n_docs, size=int(self.max_fit_docs), replace=False))
+        sampled = not isinstance(sample, slice)
         columns, doc_term = self._weight(counts.counts[sample])
         self.feature_names_ = counts.terms[columns]
         self.vocabulary_ = {str(term): index for index, term in enumerate(self.feature_names_)}
@@ -312,7 +314,7 @@ def fit_topics(
     *,
     tokens: Mapping[str, list[str]] | None = None,
     counts: DocTermCounts | None = None,
-    **params: object,
+    **params: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit a TopicModel on `token_docs` and return the (topics, doc_topics) tables.
 
@@ -331,7 +333,7 @@ def fit_topics(
         )
         counts = count_terms(docs)
     n_with_tokens = int(np.count_nonzero(np.diff(counts.counts.indptr))) if counts is not None else 0
-    if n_with_tokens < 2:
+    if counts is None or n_with_tokens < 2:
         logger.info("topics: %d report(s) with content tokens, no topic model fitted", n_with_tokens)
         return pd.DataFrame(columns=TOPICS_COLUMNS), pd.DataFrame(columns=DOC_TOPICS_COLUMNS)
     if counts.n_reports != len(report_ids):

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,7 @@ from reportmine.tables import label_each
 
 log = logging.getLogger(__name__)
 
-ChartFormat = Literal["png", "svg"]
-CHART_FORMATS: tuple[str, ...] = ("png", "svg")
+CHART_FORMATS: tuple[str, ...] = ("png", "svg")  # what write_charts can write
 
 UNKNOWN = "(未知)"  # label of a missing school or year
 MARGIN = "(all)"  # margin rows of the compare_* tables
@@ -51,7 +50,7 @@ MAX_TOPICS = 10  # lines in the topic chart (ten distinct colours); the topics o
 CELL_LABELS_MAX = 400  # heatmap cells up to which each cell shows its percentage
 
 # rcParams that make output reproducible: fixed SVG ids, text as paths (no font needed to view).
-_RC = {
+_RC: dict[Any, Any] = {
     "svg.hashsalt": "reportmine",
     "svg.fonttype": "path",
     "figure.dpi": 100,
@@ -86,7 +85,7 @@ def write_charts(
     out_dir: Path,
     *,
     font_path: Path | str | None = None,
-    formats: Sequence[ChartFormat] = ("png",),
+    formats: Sequence[str] = ("png",),
     workers: int | None = 1,
 ) -> list[Path]:
     """Draw every chart the analysis has data for into ``out_dir`` and return the files.
@@ -119,7 +118,7 @@ def write_charts(
     if not tasks or not formats:
         return []
     target.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for paths, messages in _run_tasks(tasks, workers):
         for category, message in messages:  # warnings raised in a worker reach the caller too
             warnings.warn(message, category, stacklevel=2)

@@ -149,15 +149,15 @@ def draft_html_report(
     context = {"title": title, "generated_at": generated_at, "font_faces": fonts,
                **(tables if tables is not None else tables_context(analysis)),
                **_pictures_with_placeholders(_picture_files(analysis, charts=charts, wordclouds=wordclouds, drawn=drawn), images)}
-    page: str | None = template.render(**context)
-    font_faces = _font_data_uris(page, font_path) if embed_font else []
+    rendered = template.render(**context)
+    font_faces = _font_data_uris(rendered, font_path) if embed_font else []
     expected = [*fonts, *images]
-    found = _PLACEHOLDER_RE.findall(page)
+    found = _PLACEHOLDER_RE.findall(rendered)
+    # None: no font to embed (drop the @font-face rules), or a report happens to quote a placeholder.
+    page: str | None = None
     if len(font_faces) == len(fonts) and len(found) == len(expected) and set(found) == set(expected):
         font_uris = dict(zip(fonts, font_faces))
-        page = _PLACEHOLDER_RE.sub(lambda match: font_uris.get(match.group(), match.group()), page)
-    else:  # no font to embed (drop the @font-face rules), or a report happens to quote a placeholder
-        page = None
+        page = _PLACEHOLDER_RE.sub(lambda match: font_uris.get(match.group(), match.group()), rendered)
     return PageDraft(tuple(map(Path, charts)), tuple(map(Path, wordclouds)), page, images,
                      {**context, "font_faces": font_faces})
 
@@ -385,9 +385,9 @@ def _column_texts_and_html(column: pd.Series) -> tuple[list[str], list[str]]:
     except TypeError:  # unhashable cells (lists of top terms): one by one
         texts = [cell_text(value) for value in values]
         return texts, [escape_html(text) for text in texts]
-    texts = np.array([cell_text(value) for value in uniques] + [""], dtype=object)
-    htmls = np.array([escape_html(text) for text in texts], dtype=object)
-    return texts[codes].tolist(), htmls[codes].tolist()  # code -1 (missing) picks the trailing ""
+    unique_texts = np.array([cell_text(value) for value in uniques] + [""], dtype=object)
+    htmls = np.array([escape_html(text) for text in unique_texts], dtype=object)
+    return unique_texts[codes].tolist(), htmls[codes].tolist()  # code -1 (missing) picks the trailing ""
 
 
 def escape_html(text: str) -> str:

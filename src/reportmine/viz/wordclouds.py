@@ -126,7 +126,7 @@ class _CachedImageFont:
 
     def __init__(self, image_font: Any) -> None:
         self._image_font = image_font
-        self._fonts: dict[tuple[str, int], Any] = {}
+        self._fonts: dict[tuple[str, float], Any] = {}
         self._pid = os.getpid()
 
     def truetype(self, font: Any, size: float = 10, *args: Any, **kwargs: Any) -> Any:
