@@ -222,8 +222,10 @@ def process_file(task: FileTask) -> FileOutcome:
     from reportmine.ingest.corpus import read_source_file
 
     path = Path(task.path)
-    cache_key = cache.file_key(path, task.cache_salt) if task.cache_dir else None  # None: unreadable
-    cache_slot = (Path(task.cache_dir), cache_key) if task.cache_dir and cache_key is not None else None
+    cache_slot: tuple[Path, str] | None = None  # (folder, key): None without a cache or for an unreadable file
+    if task.cache_dir:
+        cache_key = cache.file_key(path, task.cache_salt)
+        cache_slot = (Path(task.cache_dir), cache_key) if cache_key is not None else None
     if cache_slot is not None:
         cached = cache.load(*cache_slot)
         if cached is not None:
