@@ -1,8 +1,8 @@
 """End-to-end benchmark: `reportmine analyze` against a plain single-process `jieba.lcut` loop.
 
-Reports MB/s, reports/s, peak memory (PSS of the analyse process and its workers, sampled in a
-second run unless `--memory same`) and the per-stage timings `analyze` records in run.json.
-Figures go into the README's Speed section.
+Reports MB/s, reports/s, the CPU time of both sides, peak memory (PSS of the analyse process
+and its workers, sampled in a second run unless `--memory same`) and the per-stage timings
+`analyze` records in run.json. Figures go into the README's Speed section.
 
     python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
     python benchmarks/run_benchmark.py /tmp/synth15 --workers 2
@@ -20,8 +20,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
+
+
+class Timing(NamedTuple):
+    """Wall seconds of a piece of work and the CPU seconds (user + system) its processes took
+    (None where not known)."""
+
+    seconds: float
+    cpu_seconds: float | None
 
 
 def corpus_size(folder: Path) -> tuple[int, int]:
@@ -30,16 +39,28 @@ def corpus_size(folder: Path) -> tuple[int, int]:
     return len(files), sum(path.stat().st_size for path in files)
 
 
-def jieba_baseline(folder: Path) -> float:
-    """Seconds a plain single-process loop needs to read and segment every file with jieba.lcut."""
+def jieba_baseline(folder: Path) -> Timing:
+    """Time a plain single-process loop needs to read and segment every file with jieba.lcut."""
     import jieba
 
     jieba.setLogLevel(60)
     jieba.initialize()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for path in sorted(folder.rglob("*.txt")):
         jieba.lcut(path.read_text(encoding="utf-8"))
-    return time.perf_counter() - started
+    return Timing(time.perf_counter() - started, time.process_time() - cpu_started)
+
+
+def _children_cpu_seconds() -> float | None:
+    """CPU seconds of every finished process this one has waited for, with those of their own
+    children they waited for (an analyse run's workers, topic model and writers all are); None
+    where the operating system does not keep the sum (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class PeakMemory:
@@ -120,25 +141,36 @@ def compile_package() -> None:
     compileall.compile_dir(Path(reportmine.__file__).parent, quiet=1)
 
 
-def run_analyze(folder: Path, out: Path, extra: list[str], *, sample_memory: bool = True) -> tuple[float, "PeakMemory | None", dict]:
-    """Run the CLI in a subprocess; return wall seconds, its memory peaks (None when not
-    sampled) and run.json."""
+class AnalyzeRun(NamedTuple):
+    """One `analyze` run: its time (CPU: all its processes), memory peaks (None when not sampled)
+    and run.json."""
+
+    timing: Timing
+    memory: "PeakMemory | None"
+    run: dict
+
+
+def run_analyze(folder: Path, out: Path, extra: list[str], *, sample_memory: bool = True) -> AnalyzeRun:
+    """Run the CLI in a subprocess and wait for it."""
     command = [sys.executable, "-m", "reportmine", "analyze", str(folder), "-o", str(out), "--quiet", "--no-cache", *extra]
+    cpu_before = _children_cpu_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(command)
     memory = PeakMemory(process.pid) if sample_memory else None
     with memory if memory is not None else contextlib.nullcontext():
         returncode = process.wait()
     seconds = time.perf_counter() - started
+    cpu_after = _children_cpu_seconds()
     if returncode not in (0, 1):
         raise SystemExit(f"analyze failed with exit status {returncode}")
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    return seconds, memory, run
+    cpu_seconds = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return AnalyzeRun(Timing(seconds, cpu_seconds), memory, run)
 
 
 def timed_and_sampled(
     folder: Path, out: Path, extra: list[str], mode: str, *, repeat: int = 1, baseline: bool = True,
-) -> tuple[list[float], list[float], "PeakMemory | None", dict, float]:
+) -> tuple[list[Timing], list[Timing], "PeakMemory | None", dict, float]:
     """The timed runs (and the jieba loop after each, unless `baseline` is False) and the memory
     peaks, as `--memory` asks: sampled in a run of their own ("separate"), during the first timed
     run ("same") or not at all ("skip").
@@ -150,11 +182,11 @@ def timed_and_sampled(
     text file per report there. Repeated runs alternate with the jieba loop, so that each ratio
     compares two runs made moments apart: on a shared machine the speed of the same code drifts
     by up to 2x within minutes. Each run writes into a folder of its own (timed, timed-2, …).
-    Returns the run seconds, the loop seconds, the memory peaks, the last run.json and the
+    Returns the runs' and the loops' times, the memory peaks, the last run.json and the
     file-creation milliseconds.
     """
-    analyze_seconds: list[float] = []
-    baseline_seconds: list[float] = []
+    analyze_times: list[Timing] = []
+    baseline_times: list[Timing] = []
     memory = None
     create_ms = file_create_ms(out)
     if create_ms > SLOW_FILE_CREATE_MS:
@@ -163,14 +195,14 @@ def timed_and_sampled(
               file=sys.stderr)
     for index in range(repeat):
         name = "timed" if index == 0 else f"timed-{index + 1}"
-        seconds, sampled, run = run_analyze(folder, out / name, extra, sample_memory=mode == "same" and index == 0)
+        timing, sampled, run = run_analyze(folder, out / name, extra, sample_memory=mode == "same" and index == 0)
         memory = memory or sampled
-        analyze_seconds.append(seconds)
+        analyze_times.append(timing)
         if baseline:
-            baseline_seconds.append(jieba_baseline(folder))
+            baseline_times.append(jieba_baseline(folder))
     if mode == "separate":
-        _, memory, _ = run_analyze(folder, out / "sampled", extra)
-    return analyze_seconds, baseline_seconds, memory, run, create_ms
+        memory = run_analyze(folder, out / "sampled", extra).memory
+    return analyze_times, baseline_times, memory, run, create_ms
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as cleanup:
         out = args.out if args.out is not None else Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
         out.mkdir(parents=True, exist_ok=True)
-        analyze_seconds, baseline_seconds, memory, run, create_ms = timed_and_sampled(args.folder, out, extra, **timing)
+        analyze_times, baseline_times, memory, run, create_ms = timed_and_sampled(args.folder, out, extra, **timing)
+    analyze_seconds = [timed.seconds for timed in analyze_times]
+    baseline_seconds = [timed.seconds for timed in baseline_times]
     seconds = statistics.median(analyze_seconds)
     figures = {
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
@@ -240,8 +274,38 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeat > 1:
             figures["jieba_loop_seconds_each"] = [round(value, 2) for value in baseline_seconds]
             figures["analyze_vs_jieba_loop_each"] = [round(value, 3) for value in ratios]
+    figures.update(cpu_figures(analyze_times, baseline_times))
     report_figures(figures, args.json)
     return 0
+
+
+def cpu_figures(analyze_times: list[Timing], baseline_times: list[Timing]) -> dict:
+    """The CPU side of the runs (medians; each run's too when repeated), where it is known.
+
+    CPU time drifts less than wall time with what else the machine runs, and it says what a
+    wall-time target asks: on n cores a run can take at best its CPU seconds / n, so the
+    analysis finishes in half the single-core loop's time on two cores only if it needs no
+    more CPU than the loop (`analyze_cpu_vs_jieba_loop_cpu` ≤ 1) and keeps both cores busy
+    throughout (`analyze_cores_busy` 2).
+    """
+    analyze_cpu = [timed.cpu_seconds for timed in analyze_times if timed.cpu_seconds is not None]
+    baseline_cpu = [timed.cpu_seconds for timed in baseline_times if timed.cpu_seconds is not None]
+    if len(analyze_cpu) < len(analyze_times) or len(baseline_cpu) < len(baseline_times):
+        return {}
+    figures: dict[str, float | list[float]] = {
+        "analyze_cpu_seconds": round(statistics.median(analyze_cpu), 2),
+        # CPU seconds per wall second: the cores the run kept busy on average.
+        "analyze_cores_busy": round(statistics.median(cpu / timed.seconds for cpu, timed in zip(analyze_cpu, analyze_times)), 2),
+    }
+    if len(analyze_times) > 1:
+        figures["analyze_cpu_seconds_each"] = [round(cpu, 2) for cpu in analyze_cpu]
+    if baseline_cpu:
+        figures["jieba_loop_cpu_seconds"] = round(statistics.median(baseline_cpu), 2)
+        figures["analyze_cpu_vs_jieba_loop_cpu"] = round(statistics.median(
+            analyzed / looped for analyzed, looped in zip(analyze_cpu, baseline_cpu)), 3)
+        if len(baseline_cpu) > 1:
+            figures["jieba_loop_cpu_seconds_each"] = [round(cpu, 2) for cpu in baseline_cpu]
+    return figures
 
 
 def report_figures(figures: dict, json_path: Path | None) -> None:

@@ -82,6 +82,9 @@ def test_benchmark_times_a_run_and_samples_memory_in_another(small_corpus: Path,
     # (analyze / loop: 12 reports segment in a blink, while analyze starts processes and writes).
     assert figures["jieba_loop_seconds"] >= 0 and figures["jieba_loop_mb_per_s"] > 0
     assert figures["analyze_vs_jieba_loop"] > 1
+    # The CPU both took: the run's includes its processes (here one, plus its writers).
+    assert figures["analyze_cpu_seconds"] > 0 and figures["analyze_cores_busy"] > 0
+    assert figures["jieba_loop_cpu_seconds"] >= 0 and figures["analyze_cpu_vs_jieba_loop_cpu"] > 1
 
 
 @pytest.mark.slow
@@ -112,6 +115,23 @@ def test_repeated_benchmark_alternates_runs_and_reports_medians(small_corpus: Pa
     # The ratio is the median of each run's ratio to the loop right after it (12 small reports:
     # analyze starts processes and writes every file, the loop only segments).
     assert all(ratio > 1 for ratio in ratios) and figures["analyze_vs_jieba_loop"] == sorted(ratios)[1]
+    assert len(figures["analyze_cpu_seconds_each"]) == len(figures["jieba_loop_cpu_seconds_each"]) == 3
+    assert figures["analyze_cpu_seconds"] == sorted(figures["analyze_cpu_seconds_each"])[1]
+
+
+def test_cpu_figures_are_medians_of_each_run_and_its_loop() -> None:
+    run_benchmark = _script("run_benchmark")
+    Timing = run_benchmark.Timing
+    runs = [Timing(10.0, 18.0), Timing(12.0, 19.0), Timing(20.0, 20.0)]
+    loops = [Timing(30.0, 29.0), Timing(30.0, 19.0), Timing(25.0, 25.0)]
+    figures = run_benchmark.cpu_figures(runs, loops)
+    assert figures["analyze_cpu_seconds"] == 19.0 and figures["jieba_loop_cpu_seconds"] == 25.0
+    # Cores busy 1.8, 1.58, 1.0; CPU ratios 0.621, 1.0, 0.8: the median of each run's own.
+    assert figures["analyze_cores_busy"] == 1.58 and figures["analyze_cpu_vs_jieba_loop_cpu"] == 0.8
+    assert figures["analyze_cpu_seconds_each"] == [18.0, 19.0, 20.0]
+    # Without a loop there is no ratio; where the CPU time is not known, no CPU figures at all.
+    assert "analyze_cpu_vs_jieba_loop_cpu" not in run_benchmark.cpu_figures(runs, [])
+    assert run_benchmark.cpu_figures([Timing(10.0, None)], loops[:1]) == {}
 
 
 def test_file_create_probe_creates_its_files_in_a_subfolder_and_keeps_them(tmp_path: Path) -> None:
