@@ -299,7 +299,7 @@ def cpu_figures(analyze_times: list[Timing], baseline_times: list[Timing]) -> di
     }
     if len(analyze_times) > 1:
         figures["analyze_cpu_seconds_each"] = [round(cpu, 2) for cpu in analyze_cpu]
-    if baseline_cpu:
+    if baseline_cpu and min(baseline_cpu) > 0:  # an empty folder's loop may take no measurable CPU
         figures["jieba_loop_cpu_seconds"] = round(statistics.median(baseline_cpu), 2)
         figures["analyze_cpu_vs_jieba_loop_cpu"] = round(statistics.median(
             analyzed / looped for analyzed, looped in zip(analyze_cpu, baseline_cpu)), 3)

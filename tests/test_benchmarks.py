@@ -131,6 +131,7 @@ def test_cpu_figures_are_medians_of_each_run_and_its_loop() -> None:
     assert figures["analyze_cpu_seconds_each"] == [18.0, 19.0, 20.0]
     # Without a loop there is no ratio; where the CPU time is not known, no CPU figures at all.
     assert "analyze_cpu_vs_jieba_loop_cpu" not in run_benchmark.cpu_figures(runs, [])
+    assert "analyze_cpu_vs_jieba_loop_cpu" not in run_benchmark.cpu_figures(runs[:1], [Timing(0.001, 0.0)])
     assert run_benchmark.cpu_figures([Timing(10.0, None)], loops[:1]) == {}
 
 
