@@ -44,6 +44,7 @@ def run_corpus_stages(
     Returns topics, doc_topics, codes, keywords, near_duplicates and the three compare tables.
     """
     from reportmine import compare
+    from reportmine.pipeline import default_workers
     from reportmine.store import ValuesInOrder
     from reportmine.themes import codebook, doc_term, duplicates, keywords, topics
 
@@ -103,8 +104,11 @@ def run_corpus_stages(
         # hundred MB of freed heap behind (token strings, blocks) that the topics and keywords
         # children would inherit beside the counts themselves.
         with tempfile.TemporaryDirectory(dir=getattr(settings, "spool_dir", None)) as scratch:
+            # Alone, the near-duplicates' exact check would leave the second core idle: it is
+            # shared out among the workers (their shingle caches split one budget).
+            near_duplicates_alone = partial(jobs.pop("near_duplicates"), workers=settings.workers or default_workers())
             results = run_one_at_a_time(
-                {"near_duplicates": jobs.pop("near_duplicates"),
+                {"near_duplicates": near_duplicates_alone,
                  "term_counts": partial(_save_counts, counts, Path(scratch) / "counts.npz")},
                 after_each=after_job, scratch_dir=scratch,
             )

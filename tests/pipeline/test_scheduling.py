@@ -110,11 +110,14 @@ def test_one_at_a_time_results_come_back_through_a_file_that_is_then_removed(tmp
 
 def test_large_corpus_mode_gives_the_tables_of_side_by_side_mode(small_corpus: Path, monkeypatch):
     from reportmine import memory
+    from reportmine.themes import duplicates
 
     side_by_side = reportmine.analyze(small_corpus, workers=2)
     # Above this many reports: near-duplicates, then topics, then keywords, each forked alone,
     # and the tokens counted after the workers are done instead of on arrival.
     monkeypatch.setattr(memory, "LARGE_CORPUS_REPORTS", 0)
+    # Alone, the near-duplicates' exact check is shared out among the workers when worth it.
+    monkeypatch.setattr(duplicates, "_PARALLEL_MIN_PAIRS", 1)
     one_at_a_time = reportmine.analyze(small_corpus, workers=2)
     for name in ("topics", "doc_topics", "keywords", "near_duplicates", "compare_topics", "codes"):
         pd.testing.assert_frame_equal(getattr(one_at_a_time, name), getattr(side_by_side, name))

@@ -356,16 +356,50 @@ def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.
                     assert _shared_passage(cache.clean(first), ranks, distinct, subset, size) == expected
 
 
-def test_pairs_do_not_depend_on_how_reports_are_shingled_together(with_copy: pd.DataFrame, monkeypatch) -> None:
-    from reportmine.themes import duplicates
-
+@pytest.fixture(scope="module")
+def six_times(with_copy: pd.DataFrame) -> pd.DataFrame:
+    """`with_copy` and a second edited copy, six times over under distinct ids: many pairs in
+    several groups."""
     second = with_copy.iloc[1]
     extra = {"report_id": "copy2.txt#1", "school": "桥头小学", "year": 2022,
              "text": second["text"].replace("，", "。").replace("我们", "我校")}
     reports = pd.concat([with_copy, pd.DataFrame([extra])] * 6, ignore_index=True)
     reports["report_id"] = [f"{rid}@{i}" for i, rid in enumerate(reports["report_id"])]
+    return reports
+
+
+def test_pairs_do_not_depend_on_how_reports_are_shingled_together(six_times: pd.DataFrame, monkeypatch) -> None:
+    from reportmine.themes import duplicates
+
+    reports = six_times
     together = near_duplicates(reports)
     assert len(together) > 2
     monkeypatch.setattr(duplicates, "_FILL_PAIRS", 1)
     monkeypatch.setattr(duplicates, "_BLOCK_REPORTS", 2)
     pd.testing.assert_frame_equal(near_duplicates(reports), together)
+
+
+def test_exact_check_shared_among_processes_gives_the_same_pairs(six_times: pd.DataFrame, monkeypatch) -> None:
+    from reportmine import background
+    from reportmine.themes import duplicates
+
+    reports = six_times
+    alone = near_duplicates(reports)
+
+    started: list[int] = []  # the jobs of each group of processes started
+    original = background.BackgroundJobs.__init__
+
+    def recording(self, jobs, *, workers=None):
+        started.append(len(jobs))
+        original(self, jobs, workers=workers)
+
+    monkeypatch.setattr(background.BackgroundJobs, "__init__", recording)
+    monkeypatch.setattr(duplicates, "_PARALLEL_MIN_PAIRS", 1)  # these few pairs are worth a second process
+    pd.testing.assert_frame_equal(near_duplicates(reports, workers=2), alone)
+    assert started == [2] and len(alone) > 2
+    pd.testing.assert_frame_equal(near_duplicates(reports, workers=3), alone)
+    assert started == [2, 3]
+    # Below the threshold of pairs the check stays in this process.
+    monkeypatch.setattr(duplicates, "_PARALLEL_MIN_PAIRS", len(reports) ** 2)
+    pd.testing.assert_frame_equal(near_duplicates(reports, workers=2), alone)
+    assert started == [2, 3]
