@@ -71,11 +71,12 @@ def run_corpus_stages(
     # their working memory together would matter more than the time saved. Then each runs alone
     # in a process forked for it (its working memory leaves with it): near-duplicates, the
     # counting, topics, keywords.
+    near_duplicates = partial(
+        duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
+        signatures=signatures, texts=texts,
+    )
     jobs: dict[str, Callable[[], Any]] = {
-        "near_duplicates": partial(
-            duplicates.near_duplicates, reports[["report_id", "school"]], threshold=settings.duplicate_threshold,
-            signatures=signatures, texts=texts,
-        ),
+        "near_duplicates": near_duplicates,
         "topics": lambda: topics.fit_topics(
             report_ids, tokens=tokens, counts=counts(), n_topics=settings.n_topics,
             method=settings.topic_method, random_state=0,
@@ -106,9 +107,9 @@ def run_corpus_stages(
         with tempfile.TemporaryDirectory(dir=getattr(settings, "spool_dir", None)) as scratch:
             # Alone, the near-duplicates' exact check would leave the second core idle: it is
             # shared out among the workers (their shingle caches split one budget).
-            near_duplicates_alone = partial(jobs.pop("near_duplicates"), workers=settings.workers or default_workers())
+            del jobs["near_duplicates"]
             results = run_one_at_a_time(
-                {"near_duplicates": near_duplicates_alone,
+                {"near_duplicates": partial(near_duplicates, workers=settings.workers or default_workers()),
                  "term_counts": partial(_save_counts, counts, Path(scratch) / "counts.npz")},
                 after_each=after_job, scratch_dir=scratch,
             )
