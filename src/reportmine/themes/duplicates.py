@@ -709,7 +709,7 @@ def _exact_rows(
     n = int(max(a.max(), b.max())) + 1
     _, group = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
     order = np.lexsort((b, a, group[a]))
-    check = partial(_checked_rows, a=a, b=b, cache=cache, generic=generic.astype(np.uint32),
+    check = partial(_checked_rows, a=a, b=b, n_reports=n, cache=cache, generic=generic.astype(np.uint32),
                     threshold=threshold, size=size)
     # Equal runs of pairs: a group cut in two costs only the shingles of its reports at the cut
     # made twice, while whole groups (one holds half the pairs at 100,000 synthetic reports)
@@ -738,6 +738,7 @@ def _checked_rows(
     *,
     a: np.ndarray,
     b: np.ndarray,
+    n_reports: int,
     cache: _ShingleCache,
     generic: np.ndarray,
     threshold: float,
@@ -746,7 +747,7 @@ def _checked_rows(
     """(position, a, b, similarity, shared_chars, sample) of the pairs at `positions` (in
     visiting order) at or above `threshold`; a report's shingles leave the cache after its last
     pair among them."""
-    remaining = np.bincount(np.concatenate((a[positions], b[positions])), minlength=int(max(a.max(), b.max())) + 1)
+    remaining = np.bincount(np.concatenate((a[positions], b[positions])), minlength=n_reports)
     rows = []
     for begin in range(0, len(positions), _FILL_PAIRS):
         block = positions[begin : begin + _FILL_PAIRS]
@@ -765,7 +766,7 @@ def _checked_rows(
 
 _FILL_PAIRS = 256  # pairs whose reports are shingled together before they are checked
 # Below this many candidate pairs a second process costs more than it saves (its fork, and the
-# shingles of its first groups made again).
+# shingles of the reports at a cut made in both processes).
 _PARALLEL_MIN_PAIRS = 20_000
 
 
