@@ -282,6 +282,43 @@ def test_intersection_by_merge_equals_binary_search_membership(seed_reports: pd.
         assert np.array_equal(shared, a[_members(a, b)])
 
 
+def test_union_by_merge_equals_numpy_union() -> None:
+    import numpy as np
+
+    from reportmine.themes.duplicates import _union
+
+    rng = np.random.default_rng(5)
+    for size_a, size_b in ((0, 0), (0, 40), (40, 0), (1, 1), (300, 200)):
+        # Values from a small range: the two sides share many.
+        a, b = np.unique(rng.integers(0, 500, size_a)), np.unique(rng.integers(0, 500, size_b))
+        union = _union(a, b)
+        assert union.dtype == np.int64
+        assert np.array_equal(union, np.union1d(a, b))
+
+
+@pytest.mark.parametrize("merge_pairs", [1, 40, None])
+def test_candidate_pairs_are_merged_from_every_band(monkeypatch, merge_pairs: int | None) -> None:
+    # Random signatures, and pairs planted by copying 14 of the 32 bands (56 of 128 values, above
+    # 0.8 × 0.5): each pair shares its own bands, so a pair lost in any merge of the bands' pairs
+    # (after every band, every few, or once at the end) would be missing.
+    import numpy as np
+
+    from reportmine.themes import duplicates
+
+    rng = np.random.default_rng(11)
+    bands, rows = duplicates._lsh_bands(0.5 * duplicates._LSH_SLACK, 128)
+    assert (bands, rows) == (32, 4)
+    signatures = rng.integers(0, 1 << 32, (40, 128), dtype=np.uint32)
+    planted = [(2 * pair, 2 * pair + 1) for pair in range(15)]
+    for first, second in planted:
+        for band in rng.choice(bands, 14, replace=False):
+            signatures[second, band * rows : (band + 1) * rows] = signatures[first, band * rows : (band + 1) * rows]
+    if merge_pairs is not None:
+        monkeypatch.setattr(duplicates, "_MERGE_PAIRS", merge_pairs)
+    a, b = duplicates._candidate_pairs(list(signatures), threshold=0.5, num_perm=128)
+    assert list(zip(a.tolist(), b.tolist())) == planted
+
+
 def test_shingle_entries_of_a_block_equal_those_of_each_text(seed_reports: pd.DataFrame) -> None:
     # Hashing texts one after another must drop exactly the shingles that straddle two texts,
     # also around empty and short texts, and a block with a text the regex path cleans.
