@@ -209,11 +209,15 @@ def test_a_tiny_shingle_cache_gives_the_same_pairs(with_copy: pd.DataFrame, monk
 
 
 @pytest.mark.parametrize("slice_pairs", [1, 7, 1000])
-def test_closest_partners_kept_slice_by_slice_equal_the_best_of_all_pairs(slice_pairs: int) -> None:
+@pytest.mark.parametrize("keyed", [True, False])  # offers ranked by one int64 key, or by lexsort (huge corpora)
+def test_closest_partners_kept_slice_by_slice_equal_the_best_of_all_pairs(slice_pairs: int, keyed: bool, monkeypatch) -> None:
     import numpy as np
 
+    from reportmine.themes import duplicates
     from reportmine.themes.duplicates import _ClosestPartners
 
+    if not keyed:
+        monkeypatch.setattr(duplicates, "_KEYED_ROWS", 0)
     rng = np.random.default_rng(3)
     n_rows, max_partners = 40, 3
     codes = np.unique(rng.integers(0, n_rows * n_rows, 300))

@@ -500,6 +500,12 @@ def _agreement(matrix: np.ndarray, a: np.ndarray, b: np.ndarray, *, chunk: int =
     return equal
 
 
+# Numbers of equal hash values are int16 (0 … 32,767); with rows up to this many, a row, an
+# equal count and a partner fit one int64 key (rows² × 32,768 < 2⁶³).
+_EQUAL_SPAN = 1 << 15
+_KEYED_ROWS = 16_000_000
+
+
 class _ClosestPartners:
     """Each row's `max_partners` best partners (most equal hash values, then lowest partner),
     kept while candidate pairs arrive a slice at a time.
@@ -517,18 +523,29 @@ class _ClosestPartners:
     def add(self, a: np.ndarray, b: np.ndarray, equal: np.ndarray) -> None:
         """Offer the pairs (a, b) with their numbers of equal hash values to both their rows."""
         held = np.flatnonzero(self._partner.ravel() >= 0)
-        width = self._partner.shape[1]
+        n_rows, width = self._partner.shape
         source = np.concatenate((held // width, a, b))
         partner = np.concatenate((self._partner.ravel()[held], b, a))
-        agreeing = np.concatenate((self._equal.ravel()[held], equal, equal))
-        order = np.lexsort((partner, -agreeing.astype(np.int32), source))
-        sorted_source = source[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_source, sorted_source, side="left")
-        best = order[rank < width]
+        agreeing = np.concatenate((self._equal.ravel()[held], equal, equal)).astype(np.int64)
+        if n_rows <= _KEYED_ROWS:
+            # Row, then most equal values, then lowest partner, as one int64 key: sorting the
+            # keys is several times quicker than a three-key lexsort, and they decode back.
+            keys = (source * _EQUAL_SPAN + (_EQUAL_SPAN - 1 - agreeing)) * n_rows + partner
+            keys.sort()
+            source, rest = np.divmod(keys, _EQUAL_SPAN * n_rows)
+            inverted, partner = np.divmod(rest, n_rows)
+            agreeing = _EQUAL_SPAN - 1 - inverted
+        else:
+            order = np.lexsort((partner, -agreeing, source))
+            source, partner, agreeing = source[order], partner[order], agreeing[order]
+        # Each offer's rank among its row's: its position minus that of the row's first offer.
+        firsts = np.flatnonzero(np.concatenate(([True], source[1:] != source[:-1])))
+        rank = np.arange(len(source)) - np.repeat(firsts, np.diff(np.append(firsts, len(source))))
+        best = rank < width
         self._partner.fill(-1)
         self._equal.fill(-1)
-        self._partner[source[best], rank[rank < width]] = partner[best]
-        self._equal[source[best], rank[rank < width]] = agreeing[best]
+        self._partner[source[best], rank[best]] = partner[best]
+        self._equal[source[best], rank[best]] = agreeing[best]
 
     def pairs(self) -> np.ndarray:
         """The kept pairs as sorted distinct codes a·n + b (a < b): a pair is kept when it is
