@@ -14,8 +14,9 @@ exact Jaccard decides). Each band is hashed row-wise to 64 bits and reports with
 (a bucket) are found by sorting, O(n log n) per band. Inside a bucket each report is paired with
 the reports before it, but with at most the 64 first ones in corpus order: a template copied by
 thousands of schools costs n × 64 pairs per band, not n², and each copy still meets 64 others.
-Candidate pairs are deduplicated in numpy, their MinHash estimate (share of equal hash values)
-is computed for all at once, those below 0.8 × `threshold` are dropped and each report keeps its
+Candidate pairs are deduplicated in numpy (each few bands' pairs sorted and merged into the
+distinct pairs so far), their MinHash estimate (share of equal hash values) is computed a slice
+at a time, those below 0.8 × `threshold` are dropped and each report keeps its
 five closest (estimate, then corpus order); a pair stays if it is among either report's five.
 
 Exact check: for each kept pair the exact Jaccard similarity of the two shingle sets is computed
