@@ -164,7 +164,14 @@ def _code_shingle_hashes(code_points: np.ndarray, size: int) -> np.ndarray:
 def _distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (np.unique without its hash-table pass: ~5× faster here)."""
     values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+    return values[_run_firsts(values)]
+
+
+def _run_firsts(sorted_values: np.ndarray) -> np.ndarray:
+    """Mask of the positions of a sorted array where a run of equal values starts."""
+    if not len(sorted_values):
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))
 
 
 @lru_cache(maxsize=8)
@@ -263,7 +270,7 @@ def _frequent_values(parts: Sequence[np.ndarray], more_than: float) -> np.ndarra
     candidates = np.sort(np.concatenate([part[crowded[part & bucket_mask]] for part in parts] or [np.empty(0, np.uint32)]))
     if not len(candidates):
         return candidates
-    starts = np.flatnonzero(np.concatenate(([True], candidates[1:] != candidates[:-1])))
+    starts = np.flatnonzero(_run_firsts(candidates))
     counts = np.diff(np.append(starts, len(candidates)))
     return candidates[starts[counts > more_than]]
 
@@ -480,7 +487,7 @@ def _bucket_pairs(keys: np.ndarray, links: int) -> np.ndarray:
     n = len(keys)
     order = np.argsort(keys, kind="stable")  # stable: a bucket's rows stay in corpus order
     sorted_keys = keys[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    starts = np.flatnonzero(_run_firsts(sorted_keys))
     bucket_start = np.repeat(starts, np.diff(np.append(starts, n)))
     partners = np.minimum(np.arange(n) - bucket_start, links)
     total = int(partners.sum())
@@ -540,7 +547,7 @@ class _ClosestPartners:
             order = np.lexsort((partner, -agreeing, source))
             source, partner, agreeing = source[order], partner[order], agreeing[order]
         # Each offer's rank among its row's: its position minus that of the row's first offer.
-        firsts = np.flatnonzero(np.concatenate(([True], source[1:] != source[:-1])))
+        firsts = np.flatnonzero(_run_firsts(source))
         rank = np.arange(len(source)) - np.repeat(firsts, np.diff(np.append(firsts, len(source))))
         best = rank < width
         self._partner.fill(-1)
@@ -653,22 +660,27 @@ def _searched_members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Sorted values common to two sorted arrays of distinct values.
 
-    A stable sort of the two sorted runs side by side is one merge (timsort), about twice as fast
-    as a binary search of each value; a common value then sits next to its copy.
+    A common value sits next to its copy once the two are merged (see `_merged`): about twice as
+    fast as a binary search of each value.
     """
-    merged = np.concatenate((first, second))
-    merged.sort(kind="stable")
+    merged = _merged(first, second)
     return merged[1:][merged[1:] == merged[:-1]]
 
 
-def _union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of two sorted arrays of distinct values (one merge, as in
-    `_intersection`)."""
-    if not len(first):
-        return second
+def _merged(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The values of two sorted arrays in one sorted array: a stable sort of the two runs side by
+    side is one merge (timsort), linear in their length."""
     merged = np.concatenate((first, second))
     merged.sort(kind="stable")
-    return merged[np.concatenate(([True], merged[1:] != merged[:-1]))]
+    return merged
+
+
+def _union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of two sorted arrays of distinct values (one merge, `_merged`)."""
+    if not len(first):
+        return second
+    merged = _merged(first, second)
+    return merged[_run_firsts(merged)]
 
 
 def _shared_passage(clean: str, ranks: np.ndarray, distinct: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
