@@ -87,15 +87,27 @@ class PeakMemory:
         except (AttributeError, psutil.AccessDenied):
             return process.memory_info().rss
 
+    def sweep(self) -> int | None:
+        """Bytes of the process and its running children now; None when one ended during the sweep.
+
+        The processes are read one after another. A page that a process which ended meanwhile
+        shared with another was counted in part in the one and, read after the end, in full in
+        the other: at 100,000 reports such sweeps came out 50–400 MiB above those around them.
+        They are dropped; the next sweep is a quarter of a second later. A child that had ended
+        before (not waited for yet) holds no memory and is left out.
+        """
+        try:
+            tree = (self._process, *self._process.children(recursive=True))
+            processes = [process for process in tree if _alive(process)]
+            total = sum(self._proportional(process) for process in processes)
+            self.peak_main_rss = max(self.peak_main_rss, self._process.memory_info().rss)
+        except psutil.Error:  # one ended before it was read
+            return None
+        return total if all(map(_alive, processes)) else None
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                processes = [self._process, *self._process.children(recursive=True)]
-                total = sum(self._proportional(p) for p in processes if p.is_running())
-                self.peak_main_rss = max(self.peak_main_rss, self._process.memory_info().rss)
-            except psutil.Error:
-                total = 0
-            self.peak_bytes = max(self.peak_bytes, total)
+            self.peak_bytes = max(self.peak_bytes, self.sweep() or 0)
             time.sleep(self._interval)
 
     def __enter__(self) -> "PeakMemory":
@@ -105,6 +117,14 @@ class PeakMemory:
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Whether `process` still runs (an ended child its parent has not waited for yet does not)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 # Creating one empty file costs ~0.03 ms on a healthy ext4; a folder where it costs more than this

@@ -135,6 +135,52 @@ def test_cpu_figures_are_medians_of_each_run_and_its_loop() -> None:
     assert run_benchmark.cpu_figures([Timing(10.0, None)], loops[:1]) == {}
 
 
+def test_memory_sweep_during_which_a_process_ended_is_dropped(monkeypatch) -> None:
+    # A parent with two children that sleep: a sweep counts all three; a sweep during which one
+    # child ends (killed once the first child was read) would count its shared pages twice.
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    run_benchmark = _script("run_benchmark")
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time\n"
+        "children = [subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']) for _ in range(2)]\n"
+        "time.sleep(60)\n"
+    )])
+    try:
+        deadline = time.monotonic() + 30
+        while len(psutil.Process(parent.pid).children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        memory = run_benchmark.PeakMemory(parent.pid)
+        whole = memory.sweep()
+        assert whole is not None and whole > 3 * 1_000_000
+        ending = psutil.Process(parent.pid).children()[0]
+        read = run_benchmark.PeakMemory._proportional
+
+        def reading_then_ending(process):
+            size = read(process)
+            if process.pid == ending.pid:  # read, then it ends before the sweep is over
+                ending.kill()
+                while time.monotonic() < deadline and ending.status() != psutil.STATUS_ZOMBIE:
+                    time.sleep(0.01)  # its parent does not wait for it: it stays a zombie
+            return size
+
+        monkeypatch.setattr(run_benchmark.PeakMemory, "_proportional", staticmethod(reading_then_ending))
+        assert memory.sweep() is None
+        monkeypatch.setattr(run_benchmark.PeakMemory, "_proportional", staticmethod(read))
+        # Ended before the next sweep (a zombie its parent has not waited for): left out.
+        after = memory.sweep()
+        assert after is not None and after < whole
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()
+
+
 def test_file_create_probe_creates_its_files_in_a_subfolder_and_keeps_them(tmp_path: Path) -> None:
     run_benchmark = _script("run_benchmark")
     milliseconds = run_benchmark.file_create_ms(tmp_path, n_files=20)
