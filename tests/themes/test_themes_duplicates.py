@@ -195,13 +195,19 @@ def test_signature_values_equal_datasketch_update_batch(seed_reports: pd.DataFra
     assert all((drawn == reference).all() for drawn, reference in zip(_permutations(128, 1), expected.permutations))
 
 
-def test_a_tiny_shingle_cache_gives_the_same_pairs(with_copy: pd.DataFrame, monkeypatch) -> None:
-    from reportmine.themes import duplicates
-
+@pytest.fixture(scope="module")
+def with_two_copies(with_copy: pd.DataFrame) -> pd.DataFrame:
+    """`with_copy` plus the second seed report handed in again by a third school, re-punctuated."""
     second = with_copy.iloc[1]
     extra = {"report_id": "copy2.txt#1", "school": "桥头小学", "year": 2022,
              "text": second["text"].replace("，", "。").replace("我们", "我校")}
-    reports = pd.concat([with_copy, pd.DataFrame([extra])], ignore_index=True)
+    return pd.concat([with_copy, pd.DataFrame([extra])], ignore_index=True)
+
+
+def test_a_tiny_shingle_cache_gives_the_same_pairs(with_two_copies: pd.DataFrame, monkeypatch) -> None:
+    from reportmine.themes import duplicates
+
+    reports = with_two_copies
     roomy = near_duplicates(reports)
     monkeypatch.setattr(duplicates, "_CACHE_BYTES", 1)  # every report is shingled again when needed
     assert len(roomy) == 2
@@ -398,13 +404,9 @@ def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.
 
 
 @pytest.fixture(scope="module")
-def six_times(with_copy: pd.DataFrame) -> pd.DataFrame:
-    """`with_copy` and a second edited copy, six times over under distinct ids: many pairs in
-    several groups."""
-    second = with_copy.iloc[1]
-    extra = {"report_id": "copy2.txt#1", "school": "桥头小学", "year": 2022,
-             "text": second["text"].replace("，", "。").replace("我们", "我校")}
-    reports = pd.concat([with_copy, pd.DataFrame([extra])] * 6, ignore_index=True)
+def six_times(with_two_copies: pd.DataFrame) -> pd.DataFrame:
+    """`with_two_copies` six times over under distinct ids: many pairs in several groups."""
+    reports = pd.concat([with_two_copies] * 6, ignore_index=True)
     reports["report_id"] = [f"{rid}@{i}" for i, rid in enumerate(reports["report_id"])]
     return reports
 
