@@ -8,8 +8,15 @@ A `metadata.csv` (path, school, year) is written beside the reports, as a resear
 keep one, so school × year tables, charts and word clouds see the 997 schools and 8 years.
 Deterministic: the same arguments give the same files.
 
+`--swap-share` and `--templates` set how alike the reports are, for the near-duplicate stage's
+scaling: with `--swap-share 1` no template paragraph is kept, so (almost) only the straight
+copies are near-duplicates, a fixed share at every size; with `--templates 2 --swap-share 0.1`
+every report has thousands of near-duplicates, far more than the five closest partners the
+stage checks per report.
+
     python benchmarks/make_corpus.py /tmp/synth --reports 1000
     python benchmarks/make_corpus.py /tmp/synth15 --megabytes 15
+    python benchmarks/make_corpus.py /tmp/synth100k_copies --reports 100000 --swap-share 1
 """
 from __future__ import annotations
 
@@ -34,11 +41,13 @@ def source_texts(corpus: Path) -> list[str]:
     return [report.text for report in read_corpus(corpus).reports if len(report.text) > 200]
 
 
-def synthetic_report(template: str, index: int, rng: random.Random, paragraphs: list[str]) -> str:
-    """One synthetic report: title kept, about half the paragraphs swapped for others, names and years changed."""
+def synthetic_report(template: str, index: int, rng: random.Random, paragraphs: list[str],
+                     swap_share: float = 0.5) -> str:
+    """One synthetic report: title kept, each paragraph swapped for another with probability
+    `swap_share`, names and years changed."""
     lines = template.split("\n")
     head, body = lines[:1], lines[1:]
-    body = [line if len(line) < 40 or rng.random() < 0.5 else rng.choice(paragraphs) for line in body]
+    body = [line if len(line) < 40 or rng.random() < 1 - swap_share else rng.choice(paragraphs) for line in body]
     school = f"第{index % 997 + 1}实验小学"
     year = str(2016 + index % 8)
     text = "\n".join(head + body)
@@ -53,10 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--megabytes", type=float, default=None, help="stop after this many MB (UTF-8)")
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--swap-share", type=float, default=0.5,
+                        help="probability that a template's paragraph is swapped for another (1: none kept)")
+    parser.add_argument("--templates", type=int, default=None,
+                        help="build from only the first N bundled reports (default: all)")
     args = parser.parse_args(argv)
     if args.reports is None and args.megabytes is None:
         parser.error("give --reports or --megabytes")
-    templates = source_texts(args.corpus)
+    if not 0 <= args.swap_share <= 1:
+        parser.error("--swap-share is a probability, from 0 to 1")
+    templates = source_texts(args.corpus)[: args.templates]
     paragraphs = [line for text in templates for line in text.split("\n")[1:] if len(line) >= 40]
     rng = random.Random(args.seed)
     written: list[str] = []
@@ -68,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if index % 50 == 49:
             text = _SCHOOL.sub(f"第{index % 997 + 1}实验小学", written[rng.randrange(len(written))])
         else:
-            text = synthetic_report(templates[index % len(templates)], index, rng, paragraphs)
+            text = synthetic_report(templates[index % len(templates)], index, rng, paragraphs, args.swap_share)
         if len(written) < 2000:  # copies are drawn from the first reports: bounded memory
             written.append(text)
         target = args.out / f"school_{index % 997 + 1:03d}" / f"{index:07d}.txt"

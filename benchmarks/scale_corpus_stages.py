@@ -3,7 +3,14 @@
 The per-report stages run once, on the whole folder (`reportmine.analyze`); then, for each size
 n, the corpus stages (term counts, codes, topics, keywords, near-duplicates, comparisons) run on
 the first n reports through `corpus_stages.run_corpus_stages` with one worker, so each stage is
-timed alone, one after another. The MinHash signatures and codebook counts the pipeline's
+timed alone, one after another.
+
+"First" is the order of the folder's `metadata.csv` (`--order metadata`, the default; a folder
+without one keeps the reports table's order): `make_corpus.py` lists its reports there in the order it made them, so the first n are the
+very corpus `make_corpus.py --reports n` makes, with the same share of copies. The order of the
+reports table (`--order table`: by path, so by school folder) keeps whole schools instead, and a
+pair of copies from two schools is in the first n only when both schools are: its pairs grow as
+n², whatever the corpus. The MinHash signatures and codebook counts the pipeline's
 workers make per report are made here beforehand, untimed, from the same texts. With
 `--repeat N` the stages run N times at each size and each stage keeps its quickest time: a
 stage of a fraction of a second is otherwise at the mercy of one slow moment of the machine.
@@ -21,6 +28,7 @@ work grows with the pairs the corpus holds as well as with the reports.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import platform
 import sys
@@ -64,8 +72,22 @@ def fitted_exponent(sizes: list[int], seconds: list[float]) -> float | None:
     return float(slope)
 
 
+def metadata_order(reports: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """`reports` in the row order of `folder/metadata.csv` (reports it does not list last, in
+    their own order); unchanged when the folder has no metadata.csv."""
+    listing = folder / "metadata.csv"
+    if not listing.is_file():
+        print(f"{listing} not found: the reports table's order is used", file=sys.stderr)
+        return reports
+    rows = pd.read_csv(listing, usecols=["path"], dtype=str, keep_default_na=False)["path"]
+    position = pd.Series(np.arange(len(rows)), index=rows.str.replace("\\", "/", regex=False).str.replace(r"^\./", "", regex=True))
+    position = position[~position.index.duplicated()]
+    order = reports["path"].map(position).fillna(len(rows)).to_numpy()
+    return reports.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
 def first_reports(analysis: Any, n: int) -> dict[str, pd.DataFrame]:
-    """The per-report tables of the first `n` reports (in the reports table's order)."""
+    """The per-report tables of the first `n` reports (in the order of `analysis.reports`)."""
     reports = analysis.reports.iloc[:n].reset_index(drop=True)
     kept = set(reports["report_id"])
     tables = {"reports": reports}
@@ -90,19 +112,42 @@ def per_report_inputs(analysis: Any) -> tuple[dict[str, Any], list[tuple[str, in
     return signatures, code_counts
 
 
+class PairCounts(logging.Handler):
+    """Keeps the candidate pairs and the pairs to check that the near-duplicate stage logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.candidates = self.checked = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("near_duplicates: %d reports, %d candidate pairs"):
+            _, self.candidates, self.checked = record.args  # type: ignore[misc]
+
+
 def time_corpus_stages(analysis: Any, n: int, signatures: dict[str, Any],
-                       code_counts: list[tuple[str, int, dict[str, int]]]) -> tuple[dict[str, float], int]:
-    """Seconds of each corpus stage on the first `n` reports, and the near-duplicate pairs found."""
+                       code_counts: list[tuple[str, int, dict[str, int]]]) -> tuple[dict[str, float], dict[str, int]]:
+    """Seconds of each corpus stage on the first `n` reports, and the near-duplicate stage's
+    candidate pairs, pairs checked and pairs found."""
     from reportmine.corpus_stages import run_corpus_stages
     from reportmine.pipeline import AnalyzeOptions
 
     tables = first_reports(analysis, n)
     timings: dict[str, float] = {}
-    out = run_corpus_stages(
-        tables, analysis.tokens, settings=AnalyzeOptions(workers=1), timings=timings,
-        code_counts=code_counts[:n], signatures=signatures, texts=analysis.texts,
-    )
-    return {stage: timings.get(stage, 0.0) for stage in STAGES}, len(out["near_duplicates"])
+    counts = PairCounts()
+    stage_logger = logging.getLogger("reportmine.themes.duplicates")
+    level = stage_logger.level
+    stage_logger.addHandler(counts)
+    stage_logger.setLevel(logging.INFO)
+    try:
+        out = run_corpus_stages(
+            tables, analysis.tokens, settings=AnalyzeOptions(workers=1), timings=timings,
+            code_counts=code_counts[:n], signatures=signatures, texts=analysis.texts,
+        )
+    finally:
+        stage_logger.removeHandler(counts)
+        stage_logger.setLevel(level)
+    pairs = {"candidates": counts.candidates, "checked": counts.checked, "found": len(out["near_duplicates"])}
+    return {stage: timings.get(stage, 0.0) for stage in STAGES}, pairs
 
 
 def scaling_figures(sizes: list[int], seconds: dict[str, list[float]]) -> dict[str, Any]:
@@ -134,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="workers of the per-report stages (default: all cores)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of the corpus stages at each size; the quickest counts")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--order", choices=("metadata", "table"), default="metadata",
+                        help="which reports are the first n: metadata.csv's order (as make_corpus made them) or the reports table's")
     args = parser.parse_args(argv)
     sizes = sorted({int(size) for size in args.sizes.split(",")})
     if len(sizes) < 2 or sizes[0] < 2:
@@ -145,13 +192,15 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     analysis = analyze(args.folder, workers=args.workers, use_cache=False)
+    if args.order == "metadata":
+        analysis.reports = metadata_order(analysis.reports, args.folder)
     n_reports = len(analysis.reports)
     if sizes[-1] > n_reports:
         parser.error(f"the folder holds {n_reports} reports, fewer than {sizes[-1]}")
     signatures, code_counts = per_report_inputs(analysis)
     prepared = time.perf_counter() - started
     seconds: dict[str, list[float]] = {stage: [] for stage in STAGES}
-    pairs = []
+    pairs: list[dict[str, int]] = []
     for n in sizes:
         runs = [time_corpus_stages(analysis, n, signatures, code_counts) for _ in range(args.repeat)]
         quickest = {stage: min(timings[stage] for timings, _ in runs) for stage in STAGES}
@@ -163,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "sizes": sizes,
         "repeat": args.repeat,
-        "near_duplicate_pairs": pairs,
+        "order": args.order,
+        "near_duplicate_pairs": [counted["found"] for counted in pairs],
+        # Per report: candidate pairs (at most bands × 64), pairs checked (at most 5), pairs found.
+        **{f"near_duplicate_{kind}_per_report": [round(counted[kind] / n, 3) for counted, n in zip(pairs, sizes)]
+           for kind in ("candidates", "checked", "found")},
         "near_duplicates_microseconds_per_pair": [
-            round(value / max(n_pairs, 1) * 1e6, 1) for value, n_pairs in zip(seconds["near_duplicates"], pairs)],
+            round(value / max(counted["found"], 1) * 1e6, 1) for value, counted in zip(seconds["near_duplicates"], pairs)],
         "preparation_seconds": round(prepared, 1),
         **scaling_figures(sizes, seconds),
     }

@@ -58,6 +58,45 @@ def test_make_corpus_stops_at_the_size_asked(make_corpus: ModuleType, tmp_path: 
     assert sum(sizes) >= 50_000 and sum(sizes) - max(sizes) < 50_000
 
 
+def test_make_corpus_lists_reports_in_the_order_made_so_a_prefix_is_the_smaller_corpus(
+    make_corpus: ModuleType, tmp_path: Path
+) -> None:
+    # What the scaling benchmark relies on: the first n rows of metadata.csv are the corpus of n.
+    make_corpus.main([str(tmp_path / "big"), "--reports", "60", "--swap-share", "1"])
+    make_corpus.main([str(tmp_path / "small"), "--reports", "50", "--swap-share", "1"])
+    big = pd.read_csv(tmp_path / "big" / "metadata.csv", dtype=str)
+    small = pd.read_csv(tmp_path / "small" / "metadata.csv", dtype=str)
+    assert big.iloc[:50].equals(small)
+    assert [path.split("/")[-1] for path in big["path"]] == [f"{index:07d}.txt" for index in range(60)]
+    # The prefix holds the same texts, the straight copy (the 50th report) included.
+    assert all((tmp_path / "big" / path).read_bytes() == (tmp_path / "small" / path).read_bytes() for path in small["path"])
+
+
+def _long_lines(text: str) -> list[str]:
+    """The paragraphs make_corpus may swap (40 characters or more), school names and years blanked."""
+    import re
+
+    blanked = re.sub(r"20[12]\d", "YEAR", re.sub(r"第\d+实验小学", "SCHOOL", text))
+    return [line for line in blanked.split("\n")[1:] if len(line) >= 40]
+
+
+def test_make_corpus_swap_share_sets_how_alike_reports_of_one_template_are(make_corpus: ModuleType, tmp_path: Path) -> None:
+    # Two templates: reports 0 and 2 are made from the first, 1 and 3 from the second.
+    texts = {}
+    for share in ("0", "1"):
+        folder = tmp_path / f"swap{share}"
+        assert make_corpus.main([str(folder), "--reports", "4", "--templates", "2", "--swap-share", share]) == 0
+        texts[share] = [(folder / f"school_{i + 1:03d}" / f"{i:07d}.txt").read_text(encoding="utf-8") for i in range(4)]
+    kept, swapped = texts["0"], texts["1"]
+    # Nothing swapped: two reports of a template hold the same paragraphs; the two templates differ.
+    assert _long_lines(kept[0]) == _long_lines(kept[2]) and _long_lines(kept[0]) != _long_lines(kept[1])
+    # Everything swapped: the paragraphs are drawn from both templates' pool, not kept in place.
+    assert _long_lines(swapped[0]) != _long_lines(swapped[2])
+    assert set(_long_lines(swapped[0])) <= set(_long_lines(kept[0])) | set(_long_lines(kept[1]))
+    with pytest.raises(SystemExit):
+        make_corpus.main([str(tmp_path / "bad"), "--reports", "2", "--swap-share", "1.5"])
+
+
 @pytest.mark.slow
 def test_benchmark_times_a_run_and_samples_memory_in_another(small_corpus: Path, tmp_path: Path) -> None:
     run_benchmark = _script("run_benchmark")
@@ -223,6 +262,43 @@ def test_scaling_benchmark_keeps_the_rows_of_the_first_reports() -> None:
     assert len(tables["errors"]) == 1
 
 
+def test_scaling_benchmark_takes_the_first_reports_in_metadata_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scale = _script("scale_corpus_stages")
+    reports = pd.DataFrame({"report_id": ["a#1", "b#1", "b#2", "c#1", "d#1"],
+                            "path": ["s1/a.txt", "s1/b.txt", "s1/b.txt", "s2/c.txt", "s2/d.txt"]})
+    # Without a metadata.csv the reports table's order stays.
+    assert scale.metadata_order(reports, tmp_path).equals(reports)
+    assert "metadata.csv not found" in capsys.readouterr().err
+    # Listed as make_corpus writes them (with a ./ and a Windows separator); d.txt is not listed.
+    (tmp_path / "metadata.csv").write_text("path,school\ns2/c.txt,乙\n./s1/b.txt,甲\ns1\\a.txt,甲\n", encoding="utf-8")
+    ordered = scale.metadata_order(reports, tmp_path)
+    assert list(ordered["report_id"]) == ["c#1", "b#1", "b#2", "a#1", "d#1"]
+    assert list(ordered.index) == [0, 1, 2, 3, 4]
+
+
+def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> None:
+    import logging
+
+    from reportmine.ingest.corpus import read_corpus
+    from reportmine.themes.duplicates import near_duplicates
+
+    scale = _script("scale_corpus_stages")
+    text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
+    # Two copies of one seed (a school's name changed in one) and another seed: one pair to find.
+    texts = {"a": text, "b": text.replace("学校", "我校", 1), "c": other}
+    counts = scale.PairCounts()
+    stage_logger = logging.getLogger("reportmine.themes.duplicates")
+    stage_logger.addHandler(counts)
+    stage_logger.setLevel(logging.INFO)
+    try:
+        found = near_duplicates(pd.DataFrame({"report_id": list(texts)}), texts=texts)
+    finally:
+        stage_logger.removeHandler(counts)
+        stage_logger.setLevel(logging.NOTSET)
+    assert list(zip(found["report_a"], found["report_b"])) == [("a", "b")]
+    assert counts.candidates >= counts.checked >= 1
+
+
 @pytest.mark.slow
 def test_scaling_benchmark_times_every_corpus_stage_at_each_size(
     small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -231,7 +307,7 @@ def test_scaling_benchmark_times_every_corpus_stage_at_each_size(
     measured: list[dict[str, float]] = []
     timed = scale.time_corpus_stages
 
-    def recorded(*args: object) -> tuple[dict[str, float], int]:
+    def recorded(*args: object) -> tuple[dict[str, float], dict[str, int]]:
         timings, pairs = timed(*args)
         measured.append(timings)
         return timings, pairs
@@ -240,7 +316,9 @@ def test_scaling_benchmark_times_every_corpus_stage_at_each_size(
     figures_path = tmp_path / "scale.json"
     assert scale.main([str(small_corpus), "--sizes", "12,6", "--workers", "1", "--repeat", "2", "--json", str(figures_path)]) == 0
     figures = json.loads(figures_path.read_text(encoding="utf-8"))
-    assert figures["sizes"] == [6, 12] and figures["repeat"] == 2
+    assert figures["sizes"] == [6, 12] and figures["repeat"] == 2 and figures["order"] == "metadata"
+    assert figures["near_duplicate_found_per_report"] == [round(n / size, 3) for n, size in zip(figures["near_duplicate_pairs"], (6, 12))]
+    assert all(len(figures[f"near_duplicate_{kind}_per_report"]) == 2 for kind in ("candidates", "checked"))
     # Two runs at each size, and each stage keeps its quickest.
     assert len(measured) == 4
     assert figures["topics"]["seconds"] == [round(min(run["topics"] for run in runs), 3) for runs in (measured[:2], measured[2:])]

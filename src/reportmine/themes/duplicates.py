@@ -617,8 +617,12 @@ def _candidate_pairs(
         equal = _agreement(matrix, a, b)
         above = equal / num_perm >= threshold * _LSH_SLACK
         closest.add(a[above], b[above], equal[above])
+    n_candidates = len(codes)
     del codes
     a, b = np.divmod(closest.pairs(), len(rows))
+    # The work per report is bounded (bucket links per band, closest partners): these say how
+    # near a corpus comes to the bounds (benchmarks/scale_corpus_stages.py reports them).
+    logger.info("near_duplicates: %d reports, %d candidate pairs, %d to check", len(rows), n_candidates, len(a))
     return rows[a], rows[b]  # the codes are sorted, so the pairs are
 
 def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
