@@ -6,12 +6,13 @@ the first n reports through `corpus_stages.run_corpus_stages` with one worker, s
 timed alone, one after another.
 
 "First" is the order of the folder's `metadata.csv` (`--order metadata`, the default; a folder
-without one keeps the reports table's order): `make_corpus.py` lists its reports there in the order it made them, so the first n are the
-very corpus `make_corpus.py --reports n` makes, with the same share of copies. The order of the
-reports table (`--order table`: by path, so by school folder) keeps whole schools instead, and a
-pair of copies from two schools is in the first n only when both schools are: its pairs grow as
-n², whatever the corpus. The MinHash signatures and codebook counts the pipeline's
-workers make per report are made here beforehand, untimed, from the same texts. With
+without one keeps the reports table's order): `make_corpus.py` lists its reports there in the
+order it made them, so the first n are the very corpus `make_corpus.py --reports n` makes, with
+the same share of copies. The order of the reports table (`--order table`: by path, so by school
+folder) keeps whole schools instead, and a pair of copies from two schools is in the first n
+only when both schools are: its pairs grow as n², whatever the corpus. The MinHash signatures
+and codebook counts the pipeline's workers make per report are made here beforehand, untimed,
+from the same texts. With
 `--repeat N` the stages run N times at each size and each stage keeps its quickest time: a
 stage of a fraction of a second is otherwise at the mercy of one slow moment of the machine.
 
@@ -33,6 +34,8 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +127,21 @@ class PairCounts(logging.Handler):
             _, self.candidates, self.checked = record.args  # type: ignore[misc]
 
 
+@contextmanager
+def counted_pairs() -> Iterator[PairCounts]:
+    """While the block runs, the near-duplicate stage's counts go to the `PairCounts` given."""
+    counts = PairCounts()
+    stage_logger = logging.getLogger("reportmine.themes.duplicates")
+    level = stage_logger.level
+    stage_logger.addHandler(counts)
+    stage_logger.setLevel(logging.INFO)
+    try:
+        yield counts
+    finally:
+        stage_logger.removeHandler(counts)
+        stage_logger.setLevel(level)
+
+
 def time_corpus_stages(analysis: Any, n: int, signatures: dict[str, Any],
                        code_counts: list[tuple[str, int, dict[str, int]]]) -> tuple[dict[str, float], dict[str, int]]:
     """Seconds of each corpus stage on the first `n` reports, and the near-duplicate stage's
@@ -133,19 +151,11 @@ def time_corpus_stages(analysis: Any, n: int, signatures: dict[str, Any],
 
     tables = first_reports(analysis, n)
     timings: dict[str, float] = {}
-    counts = PairCounts()
-    stage_logger = logging.getLogger("reportmine.themes.duplicates")
-    level = stage_logger.level
-    stage_logger.addHandler(counts)
-    stage_logger.setLevel(logging.INFO)
-    try:
+    with counted_pairs() as counts:
         out = run_corpus_stages(
             tables, analysis.tokens, settings=AnalyzeOptions(workers=1), timings=timings,
             code_counts=code_counts[:n], signatures=signatures, texts=analysis.texts,
         )
-    finally:
-        stage_logger.removeHandler(counts)
-        stage_logger.setLevel(level)
     pairs = {"candidates": counts.candidates, "checked": counts.checked, "found": len(out["near_duplicates"])}
     return {stage: timings.get(stage, 0.0) for stage in STAGES}, pairs
 

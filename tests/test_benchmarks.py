@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import logging
 import math
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -277,8 +278,6 @@ def test_scaling_benchmark_takes_the_first_reports_in_metadata_order(tmp_path: P
 
 
 def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> None:
-    import logging
-
     from reportmine.ingest.corpus import read_corpus
     from reportmine.themes.duplicates import near_duplicates
 
@@ -286,17 +285,13 @@ def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> 
     text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
     # Two copies of one seed (a school's name changed in one) and another seed: one pair to find.
     texts = {"a": text, "b": text.replace("学校", "我校", 1), "c": other}
-    counts = scale.PairCounts()
-    stage_logger = logging.getLogger("reportmine.themes.duplicates")
-    stage_logger.addHandler(counts)
-    stage_logger.setLevel(logging.INFO)
-    try:
+    with scale.counted_pairs() as counts:
         found = near_duplicates(pd.DataFrame({"report_id": list(texts)}), texts=texts)
-    finally:
-        stage_logger.removeHandler(counts)
-        stage_logger.setLevel(logging.NOTSET)
     assert list(zip(found["report_a"], found["report_b"])) == [("a", "b")]
     assert counts.candidates >= counts.checked >= 1
+    # Afterwards the stage's logger is as it was: nothing more is counted.
+    near_duplicates(pd.DataFrame({"report_id": ["a", "c"]}), texts=texts)
+    assert counts.checked >= 1 and not logging.getLogger("reportmine.themes.duplicates").handlers
 
 
 @pytest.mark.slow
