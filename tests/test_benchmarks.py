@@ -6,6 +6,7 @@ import importlib.util
 import json
 import logging
 import math
+import re
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -75,8 +76,6 @@ def test_make_corpus_lists_reports_in_the_order_made_so_a_prefix_is_the_smaller_
 
 def _long_lines(text: str) -> list[str]:
     """The paragraphs make_corpus may swap (40 characters or more), school names and years blanked."""
-    import re
-
     blanked = re.sub(r"20[12]\d", "YEAR", re.sub(r"第\d+实验小学", "SCHOOL", text))
     return [line for line in blanked.split("\n")[1:] if len(line) >= 40]
 
@@ -283,7 +282,7 @@ def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> 
 
     scale = _script("scale_corpus_stages")
     text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
-    # Two copies of one seed (a school's name changed in one) and another seed: one pair to find.
+    # Two copies of one seed (one word changed in one) and another seed: one pair to find.
     texts = {"a": text, "b": text.replace("学校", "我校", 1), "c": other}
     with scale.counted_pairs() as counts:
         found = near_duplicates(pd.DataFrame({"report_id": list(texts)}), texts=texts)
