@@ -174,6 +174,12 @@ def _run_firsts(sorted_values: np.ndarray) -> np.ndarray:
     return np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))
 
 
+def _run_start_of_each(starts: np.ndarray, length: int) -> np.ndarray:
+    """For each of `length` positions, where its run starts, given the runs' starts (ascending,
+    the first at 0)."""
+    return np.repeat(starts, np.diff(np.append(starts, length)))
+
+
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The affine permutations h → a·h + b (mod 2³²) of datasketch's MinHash "affine32" scheme.
@@ -488,7 +494,7 @@ def _bucket_pairs(keys: np.ndarray, links: int) -> np.ndarray:
     order = np.argsort(keys, kind="stable")  # stable: a bucket's rows stay in corpus order
     sorted_keys = keys[order]
     starts = np.flatnonzero(_run_firsts(sorted_keys))
-    bucket_start = np.repeat(starts, np.diff(np.append(starts, n)))
+    bucket_start = _run_start_of_each(starts, n)
     partners = np.minimum(np.arange(n) - bucket_start, links)
     total = int(partners.sum())
     if not total:
@@ -548,7 +554,7 @@ class _ClosestPartners:
             source, partner, agreeing = source[order], partner[order], agreeing[order]
         # Each offer's rank among its row's: its position minus that of the row's first offer.
         firsts = np.flatnonzero(_run_firsts(source))
-        rank = np.arange(len(source)) - np.repeat(firsts, np.diff(np.append(firsts, len(source))))
+        rank = np.arange(len(source)) - _run_start_of_each(firsts, len(source))
         best = rank < width
         self._partner.fill(-1)
         self._equal.fill(-1)
