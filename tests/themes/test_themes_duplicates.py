@@ -373,10 +373,10 @@ def test_members_by_slot_table_equal_a_binary_search(seed_reports: pd.DataFrame)
         assert np.array_equal(_members(values, sorted_set), searched(values, sorted_set))
 
 
-def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.DataFrame) -> None:
+def test_shared_passages_from_positions_equal_the_covered_mask(seed_reports: pd.DataFrame) -> None:
     import numpy as np
 
-    from reportmine.themes.duplicates import _SAMPLE_CHARS, _ShingleCache, _intersection, _shared_passage
+    from reportmine.themes.duplicates import _SAMPLE_CHARS, _keyed, _ShingleCache, _intersection, _shared_passages
 
     def by_mask(clean: str, hashes: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
         # The per-character computation _shared_passage replaced.
@@ -393,14 +393,44 @@ def test_shared_passage_from_positions_equals_the_covered_mask(seed_reports: pd.
     texts.append(texts[0].replace("，", "。").replace("我校", "红桥镇中心小学"))
     for size in (1, 5):
         cache = _ShingleCache(texts, size)
+        leaders, subsets, expected = [], [], []
         for first in range(len(texts)):
+            ranks, distinct = cache.ranks(first), cache.distinct(first)
+            assert np.array_equal(distinct[ranks], cache.hashes(first))
             for second in range(len(texts)):
                 shared = _intersection(cache.distinct(first), cache.distinct(second))
                 for subset in (shared, shared[::3], shared[:0]):
-                    expected = by_mask(cache.clean(first), cache.hashes(first), subset, size)
-                    ranks, distinct = cache.ranks(first), cache.distinct(first)
-                    assert np.array_equal(distinct[ranks], cache.hashes(first))
-                    assert _shared_passage(cache.clean(first), ranks, distinct, subset, size) == expected
+                    leaders.append(first)
+                    subsets.append(subset)
+                    expected.append(by_mask(cache.clean(first), cache.hashes(first), subset, size))
+        # All the pairs at once, and each alone: a pair's passage must not depend on its neighbours.
+        tags = np.arange(len(leaders))
+        passages = _shared_passages(
+            [cache.clean(i) for i in leaders], [cache.ranks(i) for i in leaders],
+            [cache.distinct(i) for i in leaders], tags, _keyed(subsets, tags), size,
+        )
+        assert passages == expected
+        for index in (0, 1, 2, len(leaders) - 1):
+            one = np.array([7])
+            alone = _shared_passages([cache.clean(leaders[index])], [cache.ranks(leaders[index])],
+                                     [cache.distinct(leaders[index])], one, _keyed([subsets[index]], one), size)
+            assert alone == [expected[index]]
+
+
+def test_similarities_of_a_block_equal_those_of_each_pair(seed_reports: pd.DataFrame) -> None:
+    import numpy as np
+
+    from reportmine.themes.duplicates import _block_similarities, _intersection, _ShingleCache
+
+    texts = list(seed_reports["text"]) + [seed_reports["text"][0].replace("，", "。")[:2000], "", "短"]
+    cache = _ShingleCache(texts, 5)
+    pairs = list(itertools.product(range(len(texts)), repeat=2))
+    similarity, shared = _block_similarities([cache.distinct(a) for a, _ in pairs], [cache.distinct(b) for _, b in pairs])
+    for tag, (first, second) in enumerate(pairs):
+        a, b = cache.distinct(first), cache.distinct(second)
+        common = _intersection(a, b)
+        assert similarity[tag] == len(common) / max(len(a) + len(b) - len(common), 1)
+        assert np.array_equal(shared[(shared >> np.uint64(32)) == tag] & np.uint64(0xFFFFFFFF), common)
 
 
 @pytest.fixture(scope="module")
@@ -420,6 +450,19 @@ def test_pairs_do_not_depend_on_how_reports_are_shingled_together(six_times: pd.
     monkeypatch.setattr(duplicates, "_FILL_PAIRS", 1)
     monkeypatch.setattr(duplicates, "_BLOCK_REPORTS", 2)
     pd.testing.assert_frame_equal(near_duplicates(reports), together)
+    # Blocks of many pairs, compared a pair at a time (each pair alone over the bound).
+    monkeypatch.setattr(duplicates, "_FILL_PAIRS", 64)
+    monkeypatch.setattr(duplicates, "_PART_VALUES", 1)
+    pd.testing.assert_frame_equal(near_duplicates(reports), together)
+
+
+def test_bounded_runs_cut_where_the_sizes_would_pass_the_bound() -> None:
+    from reportmine.themes.duplicates import _bounded_runs
+
+    assert _bounded_runs([3, 3, 3, 1], 6) == [[0, 1], [2, 3]]
+    assert _bounded_runs([9, 2, 9], 6) == [[0], [1], [2]]  # a size over the bound stays alone
+    assert _bounded_runs([1, 1, 1], 100) == [[0, 1, 2]]
+    assert _bounded_runs([], 5) == [[]]
 
 
 def test_exact_check_shared_among_processes_gives_the_same_pairs(six_times: pd.DataFrame, monkeypatch) -> None:
