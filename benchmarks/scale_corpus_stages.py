@@ -33,6 +33,7 @@ import logging
 import math
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,30 +117,49 @@ def per_report_inputs(analysis: Any) -> tuple[dict[str, Any], list[tuple[str, in
 
 
 class PairCounts(logging.Handler):
-    """Keeps the candidate pairs and the pairs to check that the near-duplicate stage logs."""
+    """Keeps the candidate pairs and the pairs to check that the near-duplicate stage logs.
 
-    def __init__(self) -> None:
+    Past `memory.LARGE_CORPUS_REPORTS` reports the stage runs in a process forked for it, where
+    a count kept in memory would stay: each count is appended to a file instead (the forked
+    process inherits this handler), and `read` takes the last one.
+    """
+
+    def __init__(self, path: Path) -> None:
         super().__init__(logging.INFO)
+        self.path = path
         self.candidates = self.checked = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.startswith("near_duplicates: %d reports, %d candidate pairs"):
-            _, self.candidates, self.checked = record.args  # type: ignore[misc]
+            _, candidates, checked = record.args  # type: ignore[misc]
+            with self.path.open("a", encoding="utf-8") as counts_file:
+                counts_file.write(f"{candidates} {checked}\n")
+
+    def read(self) -> None:
+        """Take the last counts written (none: the stage did not run, the counts stay)."""
+        if self.path.exists():
+            lines = self.path.read_text(encoding="utf-8").split("\n")
+            last = [line for line in lines if line.strip()][-1:]
+            if last:
+                self.candidates, self.checked = map(int, last[0].split())
 
 
 @contextmanager
 def counted_pairs() -> Iterator[PairCounts]:
-    """While the block runs, the near-duplicate stage's counts go to the `PairCounts` given."""
-    counts = PairCounts()
+    """While the block runs, the near-duplicate stage's counts go to the `PairCounts` given
+    (read when the block ends, from this process or one it forked)."""
     stage_logger = logging.getLogger("reportmine.themes.duplicates")
     level = stage_logger.level
-    stage_logger.addHandler(counts)
-    stage_logger.setLevel(logging.INFO)
-    try:
-        yield counts
-    finally:
-        stage_logger.removeHandler(counts)
-        stage_logger.setLevel(level)
+    with tempfile.TemporaryDirectory() as scratch:
+        counts = PairCounts(Path(scratch) / "pair_counts.txt")
+        stage_logger.addHandler(counts)
+        stage_logger.setLevel(logging.INFO)
+        try:
+            yield counts
+        finally:
+            stage_logger.removeHandler(counts)
+            stage_logger.setLevel(level)
+            counts.read()
 
 
 def time_corpus_stages(analysis: Any, n: int, signatures: dict[str, Any],

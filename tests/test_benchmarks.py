@@ -293,6 +293,28 @@ def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> 
     assert counts.checked >= 1 and not logging.getLogger("reportmine.themes.duplicates").handlers
 
 
+def test_pair_counts_come_back_from_a_forked_stage(seeds_dir: Path) -> None:
+    # Past memory.LARGE_CORPUS_REPORTS reports the stage runs in a process forked for it
+    # (parallel.run_one_at_a_time): its counts must still reach the benchmark.
+    from functools import partial
+
+    from reportmine.ingest.corpus import read_corpus
+    from reportmine.parallel import run_one_at_a_time
+    from reportmine.themes.duplicates import near_duplicates
+
+    scale = _script("scale_corpus_stages")
+    text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
+    texts = {"a": text, "b": text.replace("学校", "我校", 1), "c": other, "d": text[: len(text) // 2]}
+    stage = partial(near_duplicates, pd.DataFrame({"report_id": list(texts)}), texts=texts)
+    with scale.counted_pairs() as in_line:
+        stage()
+    with scale.counted_pairs() as forked:
+        found = run_one_at_a_time({"near_duplicates": stage})["near_duplicates"][0]
+    assert len(found) >= 1
+    assert (forked.candidates, forked.checked) == (in_line.candidates, in_line.checked)
+    assert forked.checked >= len(found)
+
+
 @pytest.mark.slow
 def test_scaling_benchmark_times_every_corpus_stage_at_each_size(
     small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
