@@ -137,11 +137,9 @@ class PairCounts(logging.Handler):
 
     def read(self) -> None:
         """Take the last counts written (none: the stage did not run, the counts stay)."""
-        if self.path.exists():
-            lines = self.path.read_text(encoding="utf-8").split("\n")
-            last = [line for line in lines if line.strip()][-1:]
-            if last:
-                self.candidates, self.checked = map(int, last[0].split())
+        counts = self.path.read_text(encoding="utf-8").split() if self.path.exists() else []
+        if counts:
+            self.candidates, self.checked = int(counts[-2]), int(counts[-1])
 
 
 @contextmanager

@@ -379,7 +379,7 @@ def test_shared_passages_from_positions_equal_the_covered_mask(seed_reports: pd.
     from reportmine.themes.duplicates import _SAMPLE_CHARS, _keyed, _ShingleCache, _intersection, _shared_passages
 
     def by_mask(clean: str, hashes: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
-        # The per-character computation _shared_passage replaced.
+        # The per-character computation that working on the shared positions replaced.
         starts_shared = np.isin(hashes, shared)
         covered = np.convolve(starts_shared.astype(np.int32), np.ones(size, dtype=np.int32))[: len(clean)] > 0
         if not covered.any():
