@@ -12,9 +12,9 @@ the same share of copies. The order of the reports table (`--order table`: by pa
 folder) keeps whole schools instead, and a pair of copies from two schools is in the first n
 only when both schools are: its pairs grow as n², whatever the corpus. The MinHash signatures
 and codebook counts the pipeline's workers make per report are made here beforehand, untimed,
-from the same texts. With
-`--repeat N` the stages run N times at each size and each stage keeps its quickest time: a
-stage of a fraction of a second is otherwise at the mercy of one slow moment of the machine.
+from the same texts. With `--repeat N` the stages run N times at each size and each stage keeps
+its quickest time: a stage of a fraction of a second is otherwise at the mercy of one slow
+moment of the machine.
 
 Between two sizes a stage's growth exponent is log(t₂/t₁) / log(n₂/n₁): 1 is linear, and n log n
 gives 1 + log(log n₂ / log n₁) / log(n₂/n₁), about 1.1 at these sizes. Over all sizes the exponent

@@ -276,14 +276,20 @@ def test_scaling_benchmark_takes_the_first_reports_in_metadata_order(tmp_path: P
     assert list(ordered.index) == [0, 1, 2, 3, 4]
 
 
-def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def seed_copies(seeds_dir: Path) -> dict[str, str]:
+    """Two copies of one seed (one word changed in one) and another seed: one pair to find."""
     from reportmine.ingest.corpus import read_corpus
+
+    text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
+    return {"a": text, "b": text.replace("学校", "我校", 1), "c": other}
+
+
+def test_pair_counts_are_what_the_near_duplicate_stage_logs(seed_copies: dict[str, str]) -> None:
     from reportmine.themes.duplicates import near_duplicates
 
     scale = _script("scale_corpus_stages")
-    text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
-    # Two copies of one seed (one word changed in one) and another seed: one pair to find.
-    texts = {"a": text, "b": text.replace("学校", "我校", 1), "c": other}
+    texts = seed_copies
     with scale.counted_pairs() as counts:
         found = near_duplicates(pd.DataFrame({"report_id": list(texts)}), texts=texts)
     assert list(zip(found["report_a"], found["report_b"])) == [("a", "b")]
@@ -293,18 +299,16 @@ def test_pair_counts_are_what_the_near_duplicate_stage_logs(seeds_dir: Path) -> 
     assert counts.checked >= 1 and not logging.getLogger("reportmine.themes.duplicates").handlers
 
 
-def test_pair_counts_come_back_from_a_forked_stage(seeds_dir: Path) -> None:
+def test_pair_counts_come_back_from_a_forked_stage(seed_copies: dict[str, str]) -> None:
     # Past memory.LARGE_CORPUS_REPORTS reports the stage runs in a process forked for it
     # (parallel.run_one_at_a_time): its counts must still reach the benchmark.
     from functools import partial
 
-    from reportmine.ingest.corpus import read_corpus
     from reportmine.parallel import run_one_at_a_time
     from reportmine.themes.duplicates import near_duplicates
 
     scale = _script("scale_corpus_stages")
-    text, other = [report.text for report in read_corpus(seeds_dir).reports][:2]
-    texts = {"a": text, "b": text.replace("学校", "我校", 1), "c": other, "d": text[: len(text) // 2]}
+    texts = {**seed_copies, "d": seed_copies["a"][: len(seed_copies["a"]) // 2]}
     stage = partial(near_duplicates, pd.DataFrame({"report_id": list(texts)}), texts=texts)
     with scale.counted_pairs() as in_line:
         stage()

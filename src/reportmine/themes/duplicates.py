@@ -52,6 +52,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -736,12 +737,13 @@ def _shared_passages(
     shingle starts after the previous one's end, or where the next pair's positions begin.
     """
     marked = _searched_members(_keyed(distinct, pairs), shared)
-    distinct_starts = np.cumsum([0] + [len(values) for values in distinct[:-1]], dtype=np.int64)
+    distinct_counts = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
     position_counts = np.fromiter(map(len, ranks), dtype=np.int64, count=len(ranks))
     passages = [(0, "")] * len(ranks)
     if not position_counts.sum():
         return passages
     owner_of_each = np.repeat(np.arange(len(ranks)), position_counts)
+    distinct_starts = np.cumsum(distinct_counts) - distinct_counts
     hits = np.flatnonzero(marked[np.concatenate(ranks).astype(np.int64) + distinct_starts[owner_of_each]])
     if not len(hits):
         return passages
@@ -848,15 +850,17 @@ def _checked_rows(
     for begin in range(0, len(positions), _FILL_PAIRS):
         block = positions[begin : begin + _FILL_PAIRS]
         firsts, seconds = a[block].tolist(), b[block].tolist()
-        cache.fill(list(dict.fromkeys(np.column_stack((a[block], b[block])).ravel().tolist())))
+        cache.fill(list(dict.fromkeys(chain.from_iterable(zip(firsts, seconds)))))
         content_a = [cache.content(index, generic) for index in firsts]
         content_b = [cache.content(index, generic) for index in seconds]
         for part in _bounded_runs([len(x) + len(y) for x, y in zip(content_a, content_b)], _PART_VALUES):
+            checked = _exact_part(
+                cache, [firsts[index] for index in part], [content_a[index] for index in part],
+                [content_b[index] for index in part], threshold=threshold, size=size,
+            )
             rows += [
-                (int(block[index]), firsts[index], seconds[index], similarity, shared_chars, sample)
-                for index, similarity, shared_chars, sample in _exact_part(
-                    cache, part, firsts, [content_a[index] for index in part], [content_b[index] for index in part],
-                    threshold=threshold, size=size)
+                (int(block[part[tag]]), firsts[part[tag]], seconds[part[tag]], similarity, shared_chars, sample)
+                for tag, similarity, shared_chars, sample in checked
             ]
         for index in firsts + seconds:
             remaining[index] -= 1
@@ -889,23 +893,23 @@ def _bounded_runs(sizes: list[int], bound: int) -> list[list[int]]:
 
 
 def _exact_part(
-    cache: _ShingleCache, part: list[int], firsts: list[int], content_a: list[np.ndarray], content_b: list[np.ndarray],
+    cache: _ShingleCache, firsts: list[int], content_a: list[np.ndarray], content_b: list[np.ndarray],
     *, threshold: float, size: int,
 ) -> list[tuple[int, float, int, str]]:
-    """(i, similarity, shared_chars, sample) of the pairs i in `part` at or above `threshold`, in
-    the order of `part`; `content_a` and `content_b` hold the shingles (genre ones removed) of
-    each pair's reports, `firsts[i]` is pair i's first report."""
+    """(i, similarity, shared_chars, sample) of the pairs i at or above `threshold`, in order:
+    pair i's first report is `firsts[i]`, and `content_a[i]`, `content_b[i]` hold the shingles
+    (genre ones removed) of its two reports."""
     similarity, shared = _block_similarities(content_a, content_b)
     kept = np.flatnonzero(similarity + 1e-12 >= threshold)
     if not len(kept):
         return []
-    leaders = [firsts[part[tag]] for tag in kept.tolist()]
+    leaders = [firsts[tag] for tag in kept.tolist()]
     passages = _shared_passages(
         [cache.clean(index) for index in leaders], [cache.ranks(index) for index in leaders],
         [cache.distinct(index) for index in leaders], kept, shared, size,
     )
     return [
-        (part[tag], float(similarity[tag]), shared_chars, sample)
+        (tag, float(similarity[tag]), shared_chars, sample)
         for tag, (shared_chars, sample) in zip(kept.tolist(), passages)
     ]
 
