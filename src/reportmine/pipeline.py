@@ -376,14 +376,21 @@ def _listed_while_warming_up(root: Path, settings: AnalyzeOptions) -> tuple[dict
 
     if settings.scheduler or (settings.workers or default_workers()) <= 1 or root.is_file():
         return _list_inputs(root, settings)
-    with BackgroundJobs({"inputs": partial(_list_inputs, root, settings)}) as listing:
+    with BackgroundJobs({"inputs": partial(_listed, root, settings)}) as listing:
         warm_up(settings)
-        return listing.result("inputs")
+        meta_table, located = listing.result("inputs")
+    return meta_table, _file_tasks(root, located, meta_table, settings)
 
 
 def _list_inputs(root: Path, settings: AnalyzeOptions) -> tuple[dict[str, dict[str, Any]], list[FileTask]]:
-    meta_table = _meta_table(root, settings)
-    return meta_table, _file_tasks(root, meta_table, settings)
+    meta_table, located = _listed(root, settings)
+    return meta_table, _file_tasks(root, located, meta_table, settings)
+
+
+def _listed(root: Path, settings: AnalyzeOptions) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+    """The metadata table and `_source_files`: what the forked child sends back (plain strings
+    and dicts; the tasks built from them there took as long again to pickle and unpickle)."""
+    return _meta_table(root, settings), _source_files(root)
 
 
 def warm_up(settings: AnalyzeOptions) -> None:
@@ -433,12 +440,24 @@ def _analyze_loaded_corpus(corpus: Any, settings: AnalyzeOptions) -> Iterator[Fi
             yield FileOutcome([ReportResult(report=replace(report, status="error"))], [error])
 
 
-def _file_tasks(root: Path, meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions) -> list[FileTask]:
-    from reportmine import cache
-    from reportmine.ingest.corpus import iter_source_files, relative_path
+def _source_files(root: Path) -> list[tuple[str, str]]:
+    """(path, relative path) of each input file: `root` itself, or every file under the folder
+    `root` (`iter_source_files`' order), without a Path object per file (100,000 took seconds)."""
+    from reportmine.ingest.corpus import relative_path, source_relpaths
 
-    base = root if root.is_dir() else root.parent
-    paths = [root] if root.is_file() else list(iter_source_files(root))
+    if root.is_file():
+        return [(str(root), relative_path(root, root.parent))]
+    folder = str(root)
+    return [(os.path.join(folder, relpath.replace("/", os.sep)), relpath) for relpath in source_relpaths(root)]
+
+
+def _file_tasks(
+    root: Path, located: list[tuple[str, str]], meta_table: dict[str, dict[str, Any]], settings: AnalyzeOptions
+) -> list[FileTask]:
+    """A task per file of `located` (`_source_files(root)`), each with its rows of `meta_table`."""
+    from reportmine import cache
+
+    base = root.parent if root.is_file() else root
     cache_dir = str(settings.cache_dir) if (settings.use_cache and settings.cache_dir) else None
     salt = cache.pipeline_salt(settings) if cache_dir else ""
     # Each task carries its own rows of the metadata table: workers apply metadata themselves.
@@ -446,18 +465,19 @@ def _file_tasks(root: Path, meta_table: dict[str, dict[str, Any]], settings: Ana
     for key, row in meta_table.items():
         meta_rows.setdefault(key.split("#")[0], {})[key] = row
     options = _resource_options(settings)
+    base_text = str(base)
     return [
         FileTask(
-            path=str(path),
-            root=str(base),
+            path=path,
+            root=base_text,
             max_bytes=settings.max_bytes,
             **options,
             cache_dir=cache_dir,
             cache_salt=salt,
-            meta_rows=meta_rows.get(relative_path(path, base), {}),
+            meta_rows=meta_rows.get(relpath, {}),
             pattern=settings.pattern,
         )
-        for path in paths
+        for path, relpath in located
     ]
 
 

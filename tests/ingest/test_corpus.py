@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from reportmine.errors import InputError
-from reportmine.ingest.corpus import REPORT_COLUMNS, Corpus, iter_source_files, read_corpus, read_source_file
+from reportmine.ingest.corpus import (
+    REPORT_COLUMNS, Corpus, iter_source_files, read_corpus, read_source_file, source_relpaths,
+)
 from reportmine.text.normalize import normalize_text
 
 SEED_000 = "000_1a97207371f7c8aa.txt"
@@ -139,6 +141,7 @@ def test_iter_source_files_sorted_hidden_and_ignore(tmp_path):
     )
     found = [p.relative_to(tmp_path).as_posix() for p in iter_source_files(tmp_path)]
     assert found == ["a.txt", "b/1.txt", "b/2.txt", "drafts/keep.txt", "sub/gold/keep.txt"]
+    assert source_relpaths(tmp_path) == found  # the same walk, as strings
 
 
 def test_ignore_dir_pattern_matches_at_any_depth(tmp_path):

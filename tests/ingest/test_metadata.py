@@ -1,10 +1,12 @@
 """Metadata: the meta file > the path pattern > the text, with the source recorded."""
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import pytest
 
 from reportmine.errors import InputError, MetadataError
-from reportmine.ingest.metadata import apply_metadata, infer_metadata, load_meta_table, match_pattern
+from reportmine.ingest.metadata import _clean_relpath, apply_metadata, infer_metadata, load_meta_table, match_pattern
 from reportmine.models import Report
 
 
@@ -142,6 +144,26 @@ def test_load_meta_csv(tmp_path):
         "a/r1.txt": {"school": "永嘉县实验小学", "year": 2020, "region": "永嘉县", "funding": "high"},
         "b/r2.docx": {"school": "瓯北一中"},
     }
+
+
+@pytest.mark.parametrize("written", [
+    "a/r1.txt", "/abs/r1.txt", "a//r1.txt", "a/./r1.txt", "a/../r1.txt", "a/.hidden.txt", "a/r1.txt/", "//a/r1.txt",
+    ".", "./a/r1.txt", "r1.txt", "a\\r1.txt",
+])
+def test_meta_paths_read_as_purepath_prints_them(written):
+    # Most paths are taken as written, without a PurePosixPath per row; the key must not change.
+    expected = str(PurePosixPath(written.replace("\\", "/").removeprefix("./")))
+    assert _clean_relpath(written) == expected
+
+
+def test_load_meta_csv_reads_repeated_years_and_keeps_a_repeated_column_last(tmp_path):
+    path = tmp_path / "meta.csv"
+    rows = "".join(f"s{index}/r.txt,{2016 + index % 3}学年,区{index},县{index}\n" for index in range(9))
+    path.write_text("path,year,district,region\n" + rows, encoding="utf-8")
+    table = load_meta_table(path)
+    assert [table[f"s{index}/r.txt"]["year"] for index in range(9)] == [2016, 2017, 2018] * 3
+    # district is an alias of region: of the two columns then named region, the last one counts
+    assert table["s4/r.txt"]["region"] == "县4"
 
 
 def test_load_meta_csv_saved_by_chinese_excel(tmp_path):

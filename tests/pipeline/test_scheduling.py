@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -210,6 +211,29 @@ def test_warm_up_report_is_analysed_and_leaves_the_segmenter_loaded():
     (result,) = outcome.results
     assert {metric.category for metric in result.metrics} >= {"open_lesson", "award", "research_activity"}
     assert result.shortcomings and result.plans
+
+
+def test_tasks_name_every_file_as_the_walk_does_with_its_metadata_rows():
+    from reportmine import pipeline
+    from reportmine.ingest.corpus import iter_source_files, relative_path
+    from reportmine.ingest.metadata import load_meta_table
+
+    root = Path(__file__).resolve().parents[2] / "corpus"
+    settings = pipeline.AnalyzeOptions()
+    meta_table, tasks = pipeline._list_inputs(root, settings)
+    walked = list(iter_source_files(root))
+    assert [task.path for task in tasks] == [str(path) for path in walked]
+    assert {task.root for task in tasks} == {str(root)}
+    assert meta_table == load_meta_table(root / "metadata.csv")
+    for task, path in zip(tasks, walked):
+        relpath = relative_path(path, root)
+        assert task.meta_rows == {key: row for key, row in meta_table.items() if key.split("#")[0] == relpath}
+    assert sum(bool(task.meta_rows) for task in tasks) > 40  # the bundled corpus lists its reports
+    # A single file is its own task, keyed by its name, with the folder around it as root.
+    (single,) = pipeline._list_inputs(walked[0], settings)[1]
+    assert (single.path, single.root) == (str(walked[0]), str(walked[0].parent))
+    # The child that lists the files while this process warms up hands over the same tasks.
+    assert pipeline._listed_while_warming_up(root, replace(settings, workers=2)) == (meta_table, tasks)
 
 
 def test_a_bad_metadata_file_read_by_the_listing_child_still_stops_the_run(small_corpus: Path, tmp_path: Path):

@@ -25,7 +25,7 @@ from reportmine.text.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Corpus", "iter_source_files", "read_source_file", "read_corpus", "attach_metadata", "find_meta_file",
+    "Corpus", "iter_source_files", "source_relpaths", "read_source_file", "read_corpus", "attach_metadata", "find_meta_file",
     "REPORT_COLUMNS",
 ]
 
@@ -67,11 +67,17 @@ def iter_source_files(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
+    for relpath in source_relpaths(root):
+        yield root / relpath
+
+
+def source_relpaths(root: Path) -> list[str]:
+    """The relative posix paths of the files `iter_source_files` yields under the folder `root`,
+    in its order. Kept as strings: a Path object per file cost seconds at 100,000 files."""
     rules = _load_ignore(root)
-    found: list[tuple[str, Path]] = []
+    found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(root).as_posix()
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
         dirnames[:] = sorted(
             d for d in dirnames if not d.startswith(".") and not _ignored(rel_dir + d, True, rules)
@@ -81,9 +87,9 @@ def iter_source_files(root: Path) -> Iterator[Path]:
             if rel in AUTO_META_NAMES:  # the corpus's own metadata table is not a report
                 continue
             if not name.startswith(".") and not _ignored(rel, False, rules):
-                found.append((rel, here / name))
-    for _, path in sorted(found):
-        yield path
+                found.append(rel)
+    found.sort()
+    return found
 
 
 def _load_ignore(root: Path) -> list[tuple[str, bool, bool, bool]]:

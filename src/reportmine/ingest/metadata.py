@@ -80,8 +80,15 @@ def load_meta_table(path: str | Path) -> dict[str, dict[str, Any]]:
     frame.columns = [_ALIASES.get(str(c).strip().lower(), str(c).strip()) for c in frame.columns]
     if "path" not in frame.columns:
         raise MetadataError(f"metadata file {path.name} needs a 'path' column (file path relative to the corpus folder)")
+    # Rows as tuples of column lists, not `to_dict("records")`, and each distinct year read
+    # once: a 100,000-row table took seconds. A repeated column name keeps its last column, as
+    # `to_dict` does.
+    names = [str(name) for name in frame.columns]
+    columns = [frame.iloc[:, index].tolist() for index in range(len(names))]
+    years: dict[str, int | None] = {}
     table: dict[str, dict[str, Any]] = {}
-    for number, record in enumerate(frame.to_dict("records"), start=2):
+    for number, values in enumerate(zip(*columns), start=2):
+        record = dict(zip(names, values))
         key = _clean_relpath(record.pop("path"))
         if not key:
             continue
@@ -89,7 +96,9 @@ def load_meta_table(path: str | Path) -> dict[str, dict[str, Any]]:
             raise MetadataError(f"metadata file {path.name}: path {key!r} appears twice (row {number})")
         row: dict[str, Any] = {k: str(v).strip() for k, v in record.items() if _present(v)}
         if "year" in row:
-            year = _parse_year(row["year"])
+            if row["year"] not in years:
+                years[row["year"]] = _parse_year(row["year"])
+            year = years[row["year"]]
             if year is None:
                 raise MetadataError(f"metadata file {path.name}, row {number}: year {row['year']!r} is not a year")
             row["year"] = year
@@ -118,6 +127,8 @@ def _clean_relpath(value: Any) -> str:
     text = str(value).strip().replace("\\", "/")
     while text.startswith("./"):
         text = text[2:]
+    if "//" not in text and "/." not in text and not text.endswith("/") and text != ".":
+        return text  # already as PurePosixPath prints it (the common case: no Path built per row)
     return str(PurePosixPath(text))
 
 
