@@ -124,6 +124,12 @@ def test_benchmark_times_a_run_and_samples_memory_in_another(small_corpus: Path,
     # The CPU both took: the run's includes its processes (here one, plus its writers).
     assert figures["analyze_cpu_seconds"] > 0 and figures["analyze_cores_busy"] > 0
     assert figures["jieba_loop_cpu_seconds"] >= 0 and figures["analyze_cpu_vs_jieba_loop_cpu"] > 1
+    # Both targets are held against this run, neither at the size it names.
+    targets = figures["targets"]
+    assert targets["half_of_jieba_loop"] == {"target": 0.5, "measured": figures["analyze_vs_jieba_loop"],
+                                             "met": False, "at_target_size": False}
+    assert targets["peak_memory_under_2_gib"]["measured"] == figures["peak_memory_mib"]
+    assert (targets["peak_memory_under_2_gib"]["met"], targets["peak_memory_under_2_gib"]["at_target_size"]) == (True, False)
 
 
 @pytest.mark.slow
@@ -136,6 +142,7 @@ def test_benchmark_without_memory_sampling_runs_once(small_corpus: Path, tmp_pat
     assert figures["peak_memory_mib"] is None and figures["memory_sampled"] == "skip"
     assert (out / "timed" / "run.json").exists() and not (out / "sampled").exists()
     assert "jieba_loop_seconds" not in figures
+    assert figures["targets"] == {}  # neither the loop nor the memory was measured
 
 
 
@@ -172,6 +179,23 @@ def test_cpu_figures_are_medians_of_each_run_and_its_loop() -> None:
     assert "analyze_cpu_vs_jieba_loop_cpu" not in run_benchmark.cpu_figures(runs, [])
     assert "analyze_cpu_vs_jieba_loop_cpu" not in run_benchmark.cpu_figures(runs[:1], [Timing(0.001, 0.0)])
     assert run_benchmark.cpu_figures([Timing(10.0, None)], loops[:1]) == {}
+
+
+@pytest.mark.parametrize(("megabytes", "reports", "ratio", "peak", "met", "at_size"), [
+    (15.0, 3898, 0.5, 801, (True, True), (True, False)),  # the ratio target is "at most half"
+    (15.04, 3898, 0.534, None, (False,), (True,)),
+    (76.9, 20000, 0.501, 1162, (False, True), (False, False)),
+    (384.7, 100_000, None, 2048, (False,), (True,)),  # "under 2 GiB": 2,048 MiB is not
+    (384.7, 100_000, None, 1845, (True,), (True,)),
+])
+def test_targets_are_held_against_the_figures_measured(megabytes, reports, ratio, peak, met, at_size) -> None:
+    run_benchmark = _script("run_benchmark")
+    figures = {"megabytes": megabytes, "reports": reports, "peak_memory_mib": peak}
+    if ratio is not None:
+        figures["analyze_vs_jieba_loop"] = ratio
+    targets = run_benchmark.target_figures(figures)
+    assert tuple(target["met"] for target in targets.values()) == met
+    assert tuple(target["at_target_size"] for target in targets.values()) == at_size
 
 
 def test_memory_sweep_during_which_a_process_ended_is_dropped(monkeypatch) -> None:
