@@ -25,8 +25,8 @@ from reportmine.text.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Corpus", "iter_source_files", "source_relpaths", "read_source_file", "read_corpus", "attach_metadata", "find_meta_file",
-    "REPORT_COLUMNS",
+    "Corpus", "iter_source_files", "source_relpaths", "read_source_file", "read_corpus", "attach_metadata",
+    "find_meta_file", "REPORT_COLUMNS",
 ]
 
 IGNORE_FILE = ".reportmineignore"
