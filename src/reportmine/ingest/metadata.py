@@ -96,11 +96,12 @@ def load_meta_table(path: str | Path) -> dict[str, dict[str, Any]]:
             raise MetadataError(f"metadata file {path.name}: path {key!r} appears twice (row {number})")
         row: dict[str, Any] = {k: str(v).strip() for k, v in record.items() if _present(v)}
         if "year" in row:
-            if row["year"] not in years:
-                years[row["year"]] = _parse_year(row["year"])
-            year = years[row["year"]]
+            written = row["year"]
+            if written not in years:
+                years[written] = _parse_year(written)
+            year = years[written]
             if year is None:
-                raise MetadataError(f"metadata file {path.name}, row {number}: year {row['year']!r} is not a year")
+                raise MetadataError(f"metadata file {path.name}, row {number}: year {written!r} is not a year")
             row["year"] = year
         table[key] = row
     return table
