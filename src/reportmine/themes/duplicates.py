@@ -25,9 +25,9 @@ a time and each report's cleaned text and shingles are cached until its last pai
 many pairs is cleaned and shingled once while memory stays bounded; reports not cached yet are
 cleaned and hashed a block at a time. The pairs of a block are compared together: their shingle
 arrays, each tagged with its pair, are intersected in one merge, and the shared passages of those
-at or above `threshold` are found in one pass over their positions. On 3,898 synthetic reports with precomputed signatures
-the stage takes ~0.5 s of CPU (5.4–6.5 s with datasketch's index and per-pair Python), on 20,000
-~3.5 s (85 s). Given `workers`, a large check (≥ 20,000 candidate pairs) is shared out among
+at or above `threshold` are found in one pass over their positions. On 3,898 synthetic reports
+with precomputed signatures the stage takes ~0.5 s of CPU (5.4–6.5 s with datasketch's index and
+per-pair Python), on 20,000 ~3.5 s (85 s). Given `workers`, a large check (≥ 20,000 candidate pairs) is shared out among
 forked processes, an equal run of pairs each, their caches splitting one budget; the pipeline
 does so where the stage runs alone (past 50,000 reports). With two, 25,000 synthetic reports
 take 6.0–6.8 s instead of 9.8–11.4 s.
@@ -49,7 +49,7 @@ import logging
 import random
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import chain
@@ -181,6 +181,16 @@ def _run_start_of_each(starts: np.ndarray, length: int) -> np.ndarray:
     """For each of `length` positions, where its run starts, given the runs' starts (ascending,
     the first at 0)."""
     return np.repeat(starts, np.diff(np.append(starts, length)))
+
+
+def _lengths(items: Sequence[Sized]) -> np.ndarray:
+    """The length of each of `items` (arrays or strings), as int64."""
+    return np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+
+
+def _starts(counts: np.ndarray) -> np.ndarray:
+    """Where each run starts when runs of `counts` elements are laid one after another."""
+    return np.cumsum(counts) - counts
 
 
 @lru_cache(maxsize=8)
@@ -321,10 +331,10 @@ def _clean_block(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     joined = np.concatenate(raw) if raw else np.empty(0, dtype=np.uint32)
     if raw is None or (len(joined) and int(joined.max()) >= len(folded)):
         cleaned = [_clean_codes(text) for text in texts]  # one text at least needs the regex path
-        return np.concatenate(cleaned or [joined]), np.fromiter(map(len, cleaned), dtype=np.int64, count=len(cleaned))
+        return np.concatenate(cleaned or [joined]), _lengths(cleaned)
     keep = kept[joined]
     # Each text's kept code points: the running count of kept ones at its end minus at its start.
-    ends = np.cumsum(np.fromiter(map(len, raw), dtype=np.int64, count=len(raw)))
+    ends = np.cumsum(_lengths(raw))
     kept_before = np.concatenate(([0], np.cumsum(keep)))
     lengths = np.diff(kept_before[np.concatenate(([0], ends))])
     return folded[joined[keep]], lengths
@@ -503,7 +513,7 @@ def _bucket_pairs(keys: np.ndarray, links: int) -> np.ndarray:
     if not total:
         return np.empty(0, dtype=np.int64)
     member = np.repeat(np.arange(n), partners)
-    rank = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
+    rank = np.arange(total) - np.repeat(_starts(partners), partners)
     first = order[np.repeat(bucket_start, partners) + rank]
     return first.astype(np.int64) * n + order[member]
 
@@ -700,7 +710,7 @@ def _keyed(arrays: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
     """The 32-bit values of `arrays` one after another as uint64, each tagged with its pair in the
     high 32 bits: sorted when each array is sorted and `pairs` ascend, so one merge compares the
     arrays of many pairs at once."""
-    lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    lengths = _lengths(arrays)
     values = np.concatenate(arrays).astype(np.uint64) if len(arrays) else np.empty(0, dtype=np.uint64)
     return values | (np.repeat(pairs.astype(np.uint64), lengths) << np.uint64(32))
 
@@ -717,8 +727,7 @@ def _block_similarities(
     pairs = np.arange(len(content_a))
     shared = _intersection(_keyed(content_a, pairs), _keyed(content_b, pairs))
     counts = np.bincount((shared >> np.uint64(32)).astype(np.intp), minlength=len(pairs))
-    sizes = np.fromiter(map(len, content_a), dtype=np.int64, count=len(pairs))
-    sizes += np.fromiter(map(len, content_b), dtype=np.int64, count=len(pairs))
+    sizes = _lengths(content_a) + _lengths(content_b)
     return counts / np.maximum(sizes - counts, 1), shared
 
 
@@ -737,18 +746,17 @@ def _shared_passages(
     shingle starts after the previous one's end, or where the next pair's positions begin.
     """
     marked = _searched_members(_keyed(distinct, pairs), shared)
-    distinct_counts = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
-    position_counts = np.fromiter(map(len, ranks), dtype=np.int64, count=len(ranks))
+    position_counts = _lengths(ranks)
     passages = [(0, "")] * len(ranks)
     if not position_counts.sum():
         return passages
     owner_of_each = np.repeat(np.arange(len(ranks)), position_counts)
-    distinct_starts = np.cumsum(distinct_counts) - distinct_counts
+    distinct_starts = _starts(_lengths(distinct))
     hits = np.flatnonzero(marked[np.concatenate(ranks).astype(np.int64) + distinct_starts[owner_of_each]])
     if not len(hits):
         return passages
     owner = owner_of_each[hits]
-    local = hits - (np.cumsum(position_counts) - position_counts)[owner]
+    local = hits - _starts(position_counts)[owner]
     new_run = np.ones(len(hits), dtype=bool)
     new_run[1:] = (owner[1:] != owner[:-1]) | (np.diff(local) > size)
     firsts = np.flatnonzero(new_run)
@@ -758,7 +766,7 @@ def _shared_passages(
     # Each pair's first longest run (lexsort is stable: equal lengths stay in text order).
     order = np.lexsort((-run_length, run_owner))
     longest = order[_run_firsts(run_owner[order])]
-    for index, start, length in zip(run_owner[longest].tolist(), run_start[longest].tolist(), run_length[longest].tolist()):
+    for index, start, length in zip(*(values[longest].tolist() for values in (run_owner, run_start, run_length))):
         passages[index] = (int(covered[index]), cleans[index][start : start + min(length, _SAMPLE_CHARS)])
     return passages
 
