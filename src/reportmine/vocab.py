@@ -22,7 +22,12 @@ def resource_path(name: str) -> Path:
 def load_vocab(name: str) -> Any:
     """Return the parsed YAML resource `name` (e.g. ``"metrics.yaml"``)."""
     with resource_path(name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_SAFE_LOADER)
+        return parse_yaml(handle)
+
+
+def parse_yaml(source: Any) -> Any:
+    """Parse YAML text or an open text file as `yaml.safe_load` does (with libyaml when present)."""
+    return yaml.load(source, Loader=_SAFE_LOADER)
 
 
 def load_word_list(name: str) -> list[str]:

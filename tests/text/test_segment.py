@@ -1,6 +1,8 @@
 """Tests for reportmine.text.segment: backends, domain dictionary, tokens and content tokens."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,40 @@ def test_get_segmenter_backends(jieba_segmenter: Segmenter) -> None:
 def test_unknown_backend_is_one_clear_error() -> None:
     with pytest.raises(InputError, match="choose one of auto, jieba, rjieba"):
         get_segmenter("thulac")  # type: ignore[arg-type]
+
+
+# In a fresh interpreter: does the rjieba segmenter leave the rjieba package (and the default
+# dictionary its import builds) unloaded, and does a later or earlier `import rjieba` give the
+# same class?
+_RJIEBA_LOADING = """
+import sys
+{before}
+from reportmine.text.segment import _rjieba_class, get_segmenter
+print(get_segmenter("rjieba").cut("我校开展校本研修和公开课"))
+print("rjieba" in sys.modules)
+import rjieba
+print(rjieba.Jieba is _rjieba_class())
+"""
+
+
+@pytest.mark.parametrize(("before", "package_loaded"), [("", False), ("import rjieba", True)])
+def test_rjieba_segmenter_loads_only_the_compiled_module(before: str, package_loaded: bool) -> None:
+    result = subprocess.run([sys.executable, "-c", _RJIEBA_LOADING.format(before=before)],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["['我校', '开展', '校本研修', '和', '公开课']", str(package_loaded), "True"]
+
+
+def test_without_rjieba_auto_is_jieba_and_rjieba_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # `import rjieba` raises ImportError
+    monkeypatch.delitem(sys.modules, "rjieba.rjieba", raising=False)
+    segment._rjieba_class.cache_clear()
+    try:
+        assert not rjieba_available()
+        assert isinstance(get_segmenter("auto"), JiebaSegmenter)
+        with pytest.raises(InputError, match="rjieba backend is not installed"):
+            get_segmenter("rjieba")
+    finally:
+        segment._rjieba_class.cache_clear()
 
 
 def test_private_tokenizer_leaves_global_jieba_alone(jieba_segmenter: Segmenter) -> None:

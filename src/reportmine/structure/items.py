@@ -21,7 +21,7 @@ from reportmine.structure.headings import match_marker, parse_ordinal
 from reportmine.structure.roles import assign_roles
 from reportmine.text.normalize import fold_for_matching
 from reportmine.text.patterns import word_alternation
-from reportmine.vocab import load_vocab
+from reportmine.vocab import load_vocab, parse_yaml
 
 # A sentence, searched within one paragraph (a line joined across a break keeps its "\n").
 _SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]?|$)")
@@ -102,7 +102,7 @@ def load_shortcoming_codebook(path: str | Path | None = None) -> dict[str, Any]:
     if path is None:
         return _shipped_shortcoming_codebook()
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = parse_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise InputError(f"cannot read shortcoming codebook {path}: {error}") from error
     return _codebook_from(data, path)

@@ -23,7 +23,7 @@ import yaml
 
 from reportmine.errors import InputError
 from reportmine.text.normalize import fold_for_matching
-from reportmine.vocab import resource_path
+from reportmine.vocab import parse_yaml, resource_path
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def _default_codebook() -> Codebook:
 
 def _load_file(path: Path) -> Codebook:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+        data = parse_yaml(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise InputError(f"cannot read codebook {path}: {exc.strerror or exc}") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
