@@ -126,8 +126,9 @@ def _rjieba_class() -> type:
         if module is None and "rjieba" not in sys.modules:
             module = _load_rjieba_extension()
         if module is None:
-            import rjieba as module
-        return module.Jieba
+            module = importlib.import_module("rjieba")
+        jieba_class: type = module.Jieba
+        return jieba_class
     except (ImportError, AttributeError) as exc:
         raise InputError(
             "the rjieba backend is not installed: pip install 'reportmine[fast]' or use backend='jieba'"
