@@ -111,6 +111,9 @@ def _rjieba_instance(dict_key: tuple[str, ...]):  # noqa: ANN202 - rjieba has no
     return instance
 
 
+_RJIEBA_EXTENSION = "rjieba.rjieba"  # the compiled module of the rjieba package
+
+
 @lru_cache(maxsize=1)
 def _rjieba_class() -> type:
     """rjieba's `Jieba` class; InputError when rjieba cannot be imported.
@@ -135,14 +138,12 @@ def _rjieba_class() -> type:
         ) from exc
 
 
-_RJIEBA_EXTENSION = "rjieba.rjieba"  # the compiled module of the rjieba package
-
-
 def _load_rjieba_extension() -> ModuleType | None:
     """The compiled module of the rjieba package, loaded without the package's `__init__`; None
     when the package is not installed or holds no such file."""
     package = importlib.util.find_spec("rjieba")
-    for folder in (package.submodule_search_locations or []) if package is not None else []:
+    folders = package.submodule_search_locations if package is not None else None
+    for folder in folders or []:
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             path = os.path.join(folder, "rjieba" + suffix)
             if os.path.isfile(path):
