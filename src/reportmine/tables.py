@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -249,8 +250,9 @@ def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.nda
     if array is not None:
         has_nulls = array.null_count > 0
         if pa.types.is_string(array.type):
-            if isinstance(_STRING_DTYPE, pd.StringDtype):
-                return pd.Series(_STRING_DTYPE.__from_arrow__(array), copy=False)
+            string_dtype = _string_dtype()
+            if isinstance(string_dtype, pd.StringDtype):
+                return pd.Series(string_dtype.__from_arrow__(array), copy=False)
             return array.to_numpy(zero_copy_only=False)  # pandas without a string dtype: str objects and None
         if pa.types.is_null(array.type):  # all None: pandas keeps the Nones as objects
             return np.full(len(array), None, dtype=object)
@@ -266,8 +268,13 @@ def _column(values: Any, repeat: np.ndarray | None = None) -> pd.Series | np.nda
     return pd.DataFrame([(value,) for value in values])[0]
 
 
-# The dtype pandas infers for a column of strings: its string dtype, or object before pandas 3.
-_STRING_DTYPE = pd.Series(["text"]).dtype
+@lru_cache(maxsize=1)
+def _string_dtype() -> Any:
+    """The dtype pandas infers for a column of strings: its string dtype, or object before pandas 3.
+
+    Asked for when first needed, not at import: the command line starts without pandas
+    (`reportmine.cli.deferred`)."""
+    return pd.Series(["text"]).dtype
 
 
 def _concat(chunks: list[dict[str, pd.Series]], categorical: tuple[str, ...] = ()) -> pd.DataFrame:

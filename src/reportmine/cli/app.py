@@ -6,9 +6,15 @@ import os
 import sys
 from typing import NoReturn
 
-import typer
+from reportmine.cli.deferred import defer_import
 
-from reportmine import __version__
+# Before the commands' modules import it: `analyze` forks its workers, which never use pandas,
+# half a second sooner (see `reportmine.cli.deferred`).
+defer_import("pandas")
+
+import typer  # noqa: E402 - after the deferral, like every import below
+
+from reportmine import __version__  # noqa: E402
 
 app = typer.Typer(
     name="reportmine",
