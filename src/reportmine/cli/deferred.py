@@ -26,10 +26,11 @@ class DeferredModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         # Only names not in the stand-in's dict get here: the first one loads the real module,
         # whose names are then copied in; a name the module adds later is looked up on it.
-        return getattr(self.loaded(), name)
+        return getattr(self._deferred_load(), name)
 
-    def loaded(self) -> types.ModuleType:
-        """The real module, imported now if it was not yet."""
+    def _deferred_load(self) -> types.ModuleType:
+        """The real module, imported now if it was not yet (a name no module uses: until the
+        load, a method's name hides the module's attribute of the same name)."""
         with _lock:
             real = self.__dict__.get("_deferred_module")
             if real is None:
