@@ -33,7 +33,8 @@ def _declared() -> tuple[set[str], set[str]]:
 
 def _imports(source: str) -> tuple[set[str], set[str]]:
     """(top-level names imported when the module loads, those imported only inside a function
-    or a try block that can fail) of one module; relative imports are left out."""
+    or a try block, where an optional library is imported) of one module; relative imports are
+    left out."""
     at_load, deferred = set(), set()
     tree = ast.parse(source)
 
@@ -53,16 +54,16 @@ def _imports(source: str) -> tuple[set[str], set[str]]:
     return at_load, deferred
 
 
-def _third_party_imports() -> dict[str, tuple[bool, list[str]]]:
-    """Top-level module name → (imported when some module loads, the modules importing it)."""
-    found: dict[str, tuple[bool, list[str]]] = {}
+def _third_party_imports() -> dict[str, tuple[bool, str]]:
+    """Top-level module name → (imported when some module loads, the first module importing it)."""
+    found: dict[str, tuple[bool, str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         at_load, deferred = _imports(path.read_text(encoding="utf-8"))
         for name in at_load | deferred:
             if name in sys.stdlib_module_names or name in ("reportmine", "__future__"):
                 continue
-            loaded, where = found.get(name, (False, []))
-            found[name] = (loaded or name in at_load, [*where, path.relative_to(PACKAGE).as_posix()])
+            loaded, where = found.get(name, (False, path.relative_to(PACKAGE).as_posix()))
+            found[name] = (loaded or name in at_load, where)
     return found
 
 
@@ -75,9 +76,9 @@ def test_every_imported_library_is_declared() -> None:
     for name, (at_load, where) in sorted(imports.items()):
         distributions = {_distribution_name(dist) for dist in providers.get(name, [name])}
         if not distributions & (base | extras):
-            undeclared.append(f"{name} ({', '.join(sorted(distributions))}; imported by {where[0]})")
+            undeclared.append(f"{name} ({', '.join(sorted(distributions))}; imported by {where})")
         elif at_load and not distributions & base:
-            only_in_extras.append(f"{name} (imported when {where[0]} loads)")
+            only_in_extras.append(f"{name} (imported by {where})")
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
     assert not only_in_extras, f"imported at load time but required only by an extra: {only_in_extras}"
 
