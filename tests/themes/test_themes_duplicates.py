@@ -278,18 +278,17 @@ def test_frequent_values_equal_a_full_count() -> None:
     assert len(_frequent_values([], 3)) == 0
 
 
-def test_intersection_by_merge_equals_binary_search_membership(seed_reports: pd.DataFrame) -> None:
+def test_ranks_by_sorting_with_positions_equal_a_binary_search(seed_reports: pd.DataFrame) -> None:
     import numpy as np
 
-    from reportmine.themes.duplicates import _ShingleCache, _intersection, _members
+    from reportmine.themes.duplicates import _ranks, _ShingleCache
 
-    texts = list(seed_reports["text"]) + [seed_reports["text"][0].replace("，", "。")[:2000], "", "短"]
+    texts = list(seed_reports["text"]) + ["", "短", "重复重复重复重复重复"]
     cache = _ShingleCache(texts, 5)
-    for first, second in itertools.product(range(len(texts)), repeat=2):
-        a, b = cache.distinct(first), cache.distinct(second)
-        shared = _intersection(a, b)
-        assert shared.dtype == a.dtype
-        assert np.array_equal(shared, a[_members(a, b)])
+    for index in range(len(texts)):
+        ranks = _ranks(cache.hashes(index))
+        assert ranks.dtype == np.int32
+        assert np.array_equal(ranks, np.searchsorted(cache.distinct(index), cache.hashes(index)))
 
 
 def test_union_by_merge_equals_numpy_union() -> None:
@@ -376,7 +375,7 @@ def test_members_by_slot_table_equal_a_binary_search(seed_reports: pd.DataFrame)
 def test_shared_passages_from_positions_equal_the_covered_mask(seed_reports: pd.DataFrame) -> None:
     import numpy as np
 
-    from reportmine.themes.duplicates import _SAMPLE_CHARS, _keyed, _ShingleCache, _intersection, _shared_passages
+    from reportmine.themes.duplicates import _SAMPLE_CHARS, _hash_rows, _ShingleCache, _shared_passages
 
     def by_mask(clean: str, hashes: np.ndarray, shared: np.ndarray, size: int) -> tuple[int, str]:
         # The per-character computation that working on the shared positions replaced.
@@ -398,39 +397,38 @@ def test_shared_passages_from_positions_equal_the_covered_mask(seed_reports: pd.
             ranks, distinct = cache.ranks(first), cache.distinct(first)
             assert np.array_equal(distinct[ranks], cache.hashes(first))
             for second in range(len(texts)):
-                shared = _intersection(cache.distinct(first), cache.distinct(second))
+                shared = np.intersect1d(cache.distinct(first), cache.distinct(second), assume_unique=True)
                 for subset in (shared, shared[::3], shared[:0]):
                     leaders.append(first)
                     subsets.append(subset)
                     expected.append(by_mask(cache.clean(first), cache.hashes(first), subset, size))
         # All the pairs at once, and each alone: a pair's passage must not depend on its neighbours.
-        tags = np.arange(len(leaders))
         passages = _shared_passages(
             [cache.clean(i) for i in leaders], [cache.ranks(i) for i in leaders],
-            [cache.distinct(i) for i in leaders], tags, _keyed(subsets, tags), size,
+            [cache.distinct(i) for i in leaders], _hash_rows(subsets), size,
         )
         assert passages == expected
         for index in (0, 1, 2, len(leaders) - 1):
-            one = np.array([7])
             alone = _shared_passages([cache.clean(leaders[index])], [cache.ranks(leaders[index])],
-                                     [cache.distinct(leaders[index])], one, _keyed([subsets[index]], one), size)
+                                     [cache.distinct(leaders[index])], _hash_rows([subsets[index]]), size)
             assert alone == [expected[index]]
 
 
 def test_similarities_of_a_block_equal_those_of_each_pair(seed_reports: pd.DataFrame) -> None:
     import numpy as np
 
-    from reportmine.themes.duplicates import _block_similarities, _intersection, _ShingleCache
+    from reportmine.themes.duplicates import _block_similarities, _ShingleCache
 
     texts = list(seed_reports["text"]) + [seed_reports["text"][0].replace("，", "。")[:2000], "", "短"]
     cache = _ShingleCache(texts, 5)
     pairs = list(itertools.product(range(len(texts)), repeat=2))
     similarity, shared = _block_similarities([cache.distinct(a) for a, _ in pairs], [cache.distinct(b) for _, b in pairs])
-    for tag, (first, second) in enumerate(pairs):
+    assert shared.shape[0] == len(pairs)
+    for row, (first, second) in enumerate(pairs):
         a, b = cache.distinct(first), cache.distinct(second)
-        common = _intersection(a, b)
-        assert similarity[tag] == len(common) / max(len(a) + len(b) - len(common), 1)
-        assert np.array_equal(shared[(shared >> np.uint64(32)) == tag] & np.uint64(0xFFFFFFFF), common)
+        common = np.intersect1d(a, b, assume_unique=True)
+        assert similarity[row] == len(common) / max(len(a) + len(b) - len(common), 1)
+        assert np.array_equal(shared.indices[shared.indptr[row] : shared.indptr[row + 1]], common)
 
 
 @pytest.fixture(scope="module")

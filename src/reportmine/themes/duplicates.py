@@ -23,14 +23,16 @@ Exact check: for each kept pair the exact Jaccard similarity of the two shingle 
 and pairs at or above `threshold` are kept. Pairs are visited one connected group of reports at
 a time and each report's cleaned text and shingles are cached until its last pair, so a report in
 many pairs is cleaned and shingled once while memory stays bounded; reports not cached yet are
-cleaned and hashed a block at a time. The pairs of a block are compared together: their shingle
-arrays, each tagged with its pair, are intersected in one merge, and the shared passages of those
-at or above `threshold` are found in one pass over their positions. On 3,898 synthetic reports
-with precomputed signatures the stage takes ~0.5 s of CPU (5.4–6.5 s with datasketch's index and
-per-pair Python), on 20,000 ~3.5 s (85 s). Given `workers`, a large check (≥ 20,000 candidate pairs) is shared out among
-forked processes, an equal run of pairs each, their caches splitting one budget; the pipeline
-does so where the stage runs alone (past 50,000 reports). With two, 25,000 synthetic reports
-take 6.0–6.8 s instead of 9.8–11.4 s.
+cleaned and hashed a block at a time. The pairs of a block are compared together: the shingle
+arrays of each side are the rows of a sparse matrix with a column per 32-bit hash, and scipy's
+element-wise product of the two merges every pair's rows in compiled code; the shared passages of
+the pairs at or above `threshold` are found in one pass over their positions. With precomputed
+signatures, 12,500 synthetic reports take 3.3 s on one core and 100,000 take 33 s (4.4 and 47 s
+when the pairs' arrays were tagged and merged by a numpy sort, and datasketch's index with
+per-pair Python took 85 s for 20,000). Given `workers`, a large check (≥ 20,000 candidate pairs)
+is shared out among forked processes, an equal run of pairs each, their caches splitting one
+budget; the pipeline does so where the stage runs alone (past 50,000 reports). With two, 25,000
+synthetic reports take 4.4–4.5 s instead of 6.6–7.0 s.
 
 Genre phrases: when the corpus holds at least 20 reports, shingles that occur in more than 20 % of
 them (领导重视、成立了以校长为组长的… in every 工作总结) are removed before the exact check (and
@@ -53,6 +55,7 @@ from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -60,6 +63,9 @@ import pandas as pd
 from reportmine.errors import InputError
 from reportmine.store import ValuesInOrder
 from reportmine.themes.codebook import fold
+
+if TYPE_CHECKING:  # scipy is imported where the exact check runs, not where workers sign reports
+    from scipy.sparse import csr_array
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +181,19 @@ def _run_firsts(sorted_values: np.ndarray) -> np.ndarray:
     if not len(sorted_values):
         return np.zeros(0, dtype=bool)
     return np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))
+
+
+def _ranks(hashes: np.ndarray) -> np.ndarray:
+    """For each of `hashes` (uint32), its index among their sorted distinct values (int32).
+
+    Each hash is sorted with its position in one uint64: a fifth less time than a binary search
+    of each hash among the distinct values, whose branches the processor cannot predict.
+    """
+    keyed = (hashes.astype(np.uint64) << np.uint64(32)) | np.arange(len(hashes), dtype=np.uint64)
+    keyed.sort()
+    ranks = np.empty(len(hashes), dtype=np.int32)
+    ranks[(keyed & np.uint64(0xFFFFFFFF)).astype(np.intp)] = np.cumsum(_run_firsts(keyed >> np.uint64(32))) - 1
+    return ranks
 
 
 def _run_start_of_each(starts: np.ndarray, length: int) -> np.ndarray:
@@ -302,19 +321,32 @@ def _shingle_entries(texts: Sequence[str], size: int) -> list[_Shingles]:
     """The `_Shingles` of each text, cleaned and hashed as one concatenated text.
 
     The rolling hash runs over the texts one after another; the shingles that straddle two texts
-    are dropped, so each text gets exactly the hashes of its own positions.
+    are dropped, so each text gets exactly the hashes of its own positions. Each text's hashes
+    are sorted in place in one copy of the block and made distinct in one pass over it: per
+    text, numpy's calls cost more than the work.
     """
     codes, lengths = _clean_block(texts)
     # Shingle hashes are 32-bit (see shingle_hashes): uint32 halves the cache.
     hashes = _code_shingle_hashes(codes, size).astype(np.uint32)
+    starts = _starts(lengths)
+    counts = np.maximum(lengths - size + 1, 0)
+    ordered = hashes.copy()
+    for start, count in zip(starts.tolist(), counts.tolist()):
+        ordered[start : start + count].sort()
+    # Text i owns positions start … start + count - 1; its last size - 1 (or all, when shorter)
+    # straddle into the next text.
+    inside = np.repeat(np.tile([True, False], len(lengths)), np.column_stack((counts, lengths - counts)).ravel())
+    firsts = inside[: len(hashes)]
+    firsts[1:] &= ordered[1:] != ordered[:-1]
+    firsts[starts[counts > 0]] = True  # a text's first hash starts a run whatever comes before
+    running = np.concatenate(([0], np.cumsum(firsts)))
+    distinct_counts = running[np.minimum(starts + counts, len(hashes))] - running[np.minimum(starts, len(hashes))]
+    distinct = np.split(ordered[firsts], np.cumsum(distinct_counts)[:-1])
     entries = []
-    start = 0
-    for length in lengths.tolist():
-        # A copy: a view would keep the whole block's hashes alive as long as one entry lives.
-        own = hashes[start : start + max(length - size + 1, 0)].copy()
+    for start, length, count, own_distinct in zip(starts.tolist(), lengths.tolist(), counts.tolist(), distinct):
+        # Copies: a view would keep the whole block's arrays alive as long as one entry lives.
         clean = codes[start : start + length].tobytes().decode("utf-32-le")  # for the shared passage's sample
-        entries.append(_Shingles(clean, own, _distinct(own)))
-        start += length
+        entries.append(_Shingles(clean, hashes[start : start + count].copy(), own_distinct.copy()))
     return entries
 
 
@@ -432,18 +464,28 @@ class _ShingleCache:
         `distinct(index)` (made once per report, for the passages of all its pairs)."""
         entry = self._entry(index)
         if entry.ranks is None:
-            entry.ranks = np.searchsorted(entry.distinct, entry.hashes).astype(np.int32)
+            entry.ranks = _ranks(entry.hashes)
             self._bytes += entry.ranks.nbytes
         return entry.ranks
 
-    def content(self, index: int, generic: np.ndarray) -> np.ndarray:
-        """Sorted distinct shingle hashes of report `index` without the genre shingles."""
-        entry = self._entry(index)
-        if entry.content is None:
-            before = entry.nbytes
-            entry.content = entry.distinct[~_members(entry.distinct, generic)] if len(generic) else entry.distinct
-            self._bytes += entry.nbytes - before
-        return entry.content
+    def contents(self, indices: Sequence[int], generic: np.ndarray) -> list[np.ndarray]:
+        """Sorted distinct shingle hashes of each report of `indices` without the genre shingles.
+
+        The reports not sieved yet are sieved together: one membership test of all their
+        hashes, where one per report cost more in numpy's calls than in the test.
+        """
+        entries = {index: self._entry(index) for index in indices}
+        sieved = {index: entry.content for index, entry in entries.items() if entry.content is not None}
+        unsieved = [index for index in entries if index not in sieved]
+        if unsieved:
+            before = sum(entries[index].nbytes for index in unsieved)
+            distinct = [entries[index].distinct for index in unsieved]
+            kept = ~_members(np.concatenate(distinct), generic) if len(generic) else None
+            for index, start, stop in zip(unsieved, _starts(_lengths(distinct)), np.cumsum(_lengths(distinct))):
+                own = entries[index].distinct
+                sieved[index] = entries[index].content = own if kept is None else own[kept[start:stop]]
+            self._bytes += sum(entries[index].nbytes for index in unsieved) - before
+        return [sieved[index] for index in indices]
 
     def clear(self) -> None:
         """Drop every entry."""
@@ -518,12 +560,18 @@ def _bucket_pairs(keys: np.ndarray, links: int) -> np.ndarray:
     return first.astype(np.int64) * n + order[member]
 
 
-def _agreement(matrix: np.ndarray, a: np.ndarray, b: np.ndarray, *, chunk: int = 1 << 14) -> np.ndarray:
-    """Number of equal hash values of each pair (the MinHash estimate times num_perm)."""
+def _agreement(matrix: np.ndarray, a: np.ndarray, b: np.ndarray, *, chunk: int = 1 << 10) -> np.ndarray:
+    """Number of equal hash values of each pair (the MinHash estimate times num_perm).
+
+    A thousand pairs at a time, so that their gathered rows stay in the processor's cache, with
+    `np.take` (quicker than indexing for whole rows) and the equal values summed as bytes: a
+    third of the time of 16,384 pairs indexed and counted with count_nonzero.
+    """
     equal = np.empty(len(a), dtype=np.int16)
     for start in range(0, len(a), chunk):
         stop = start + chunk
-        equal[start:stop] = np.count_nonzero(matrix[a[start:stop]] == matrix[b[start:stop]], axis=1)
+        same = np.take(matrix, a[start:stop], axis=0) == np.take(matrix, b[start:stop], axis=0)
+        equal[start:stop] = same.view(np.uint8).sum(axis=1, dtype=np.int16)
     return equal
 
 
@@ -647,29 +695,21 @@ def _candidate_pairs(
 def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Mask of `values` (integer hashes) found in the sorted array of distinct `sorted_set`.
 
-    A set of a few hundred members or more (a pair's shared shingles) goes through a direct-mapped
-    table (slot = low bits, at least 8 slots per member) that answers most values with one
-    look-up; only values whose slot holds several members are binary-searched (about twice as
-    fast as searching every value). A small set (the genre shingles) is cheaper to search.
+    A table of the members' low bits (at least 8 slots per member) sieves the values first: only
+    those whose slot a member holds are binary-searched, one value in eight at most when few
+    are members. Sieving the genre shingles from a block of reports' hashes takes a tenth of the
+    time a search of every value takes.
     """
-    if len(sorted_set) < _TABLE_MEMBERS:
-        return _searched_members(values, sorted_set)
-    slot_mask = (1 << max(10, len(sorted_set).bit_length() + 3)) - 1
-    slots = sorted_set & slot_mask
-    holder = np.zeros(slot_mask + 1, dtype=sorted_set.dtype)
-    holder[slots] = sorted_set  # one member per slot, whichever
-    load = np.bincount(slots, minlength=slot_mask + 1)
-    value_slots = values & slot_mask
-    # Equal to the member its slot holds: found (an empty slot holds 0 and must not match a 0).
-    found = (holder[value_slots] == values) & (load[value_slots] > 0)
-    # Another member in a crowded slot may be the value: search those.
-    unsure = np.flatnonzero(~found & (load[value_slots] > 1))
-    if len(unsure):
-        found[unsure] = _searched_members(values[unsure], sorted_set)
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    slot_mask = (1 << max(16, len(sorted_set).bit_length() + 3)) - 1
+    occupied = np.zeros(slot_mask + 1, dtype=bool)
+    occupied[sorted_set & slot_mask] = True
+    found = np.zeros(len(values), dtype=bool)
+    maybe = np.flatnonzero(occupied[values & slot_mask])
+    if len(maybe):
+        found[maybe] = _searched_members(values[maybe], sorted_set)
     return found
-
-
-_TABLE_MEMBERS = 256  # below this many members, a binary search beats building the table
 
 
 def _searched_members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -678,16 +718,6 @@ def _searched_members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     found = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
     return sorted_set[found] == values
-
-
-def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Sorted values common to two sorted arrays of distinct values.
-
-    A common value sits next to its copy once the two are merged (see `_merged`): about twice as
-    fast as a binary search of each value.
-    """
-    merged = _merged(first, second)
-    return merged[1:][merged[1:] == merged[:-1]]
 
 
 def _merged(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -706,46 +736,63 @@ def _union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return merged[_run_firsts(merged)]
 
 
-def _keyed(arrays: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
-    """The 32-bit values of `arrays` one after another as uint64, each tagged with its pair in the
-    high 32 bits: sorted when each array is sorted and `pairs` ascend, so one merge compares the
-    arrays of many pairs at once."""
-    lengths = _lengths(arrays)
-    values = np.concatenate(arrays).astype(np.uint64) if len(arrays) else np.empty(0, dtype=np.uint64)
-    return values | (np.repeat(pairs.astype(np.uint64), lengths) << np.uint64(32))
+_HASH_COLUMNS = 1 << 32  # shingle hashes are 32-bit: a sparse row has a column for each
+
+
+def _hash_rows(arrays: Sequence[np.ndarray], data: np.ndarray | None = None) -> csr_array:
+    """Sparse rows, one per array of sorted distinct 32-bit hashes, holding `data` (ones by
+    default) at the hashes' columns.
+
+    The element-wise product of two such matrices merges each pair of rows in scipy's compiled
+    code. The sorted arrays are already canonical rows: nothing is sorted, the arrays are only
+    laid end to end as int64 (the index type scipy needs for 2³² columns).
+    """
+    from scipy.sparse import csr_array
+
+    indptr = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum(_lengths(arrays), out=indptr[1:])
+    indices = np.concatenate(arrays).astype(np.int64) if len(arrays) else np.empty(0, dtype=np.int64)
+    values = np.ones(len(indices), dtype=np.int8) if data is None else data
+    return csr_array((values, indices, indptr), shape=(len(arrays), _HASH_COLUMNS))
 
 
 def _block_similarities(
     content_a: Sequence[np.ndarray], content_b: Sequence[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(Jaccard similarity of each pair's two sorted shingle arrays, the shared (pair, hash) keys).
+) -> tuple[np.ndarray, csr_array]:
+    """(Jaccard similarity of each pair's two sorted shingle arrays, the shared hashes as one
+    sparse row per pair).
 
-    The pairs' arrays are tagged with their pair (`_keyed`) and intersected in one merge: checked
-    one pair at a time, the numpy calls per pair (a dozen, with the shared passage) took a sixth
-    of the exact check (25,000 synthetic reports: 8.4 s against 7.0 s for blocks of 256 pairs).
+    The pairs' arrays are intersected as the element-wise product of two sparse matrices (see
+    `_hash_rows`): checked one pair at a time, the numpy calls per pair took a sixth of the
+    exact check, and a sort-merge of all the pairs' values tagged with their pair took 2.3
+    times as long as scipy's merge of the rows.
     """
-    pairs = np.arange(len(content_a))
-    shared = _intersection(_keyed(content_a, pairs), _keyed(content_b, pairs))
-    counts = np.bincount((shared >> np.uint64(32)).astype(np.intp), minlength=len(pairs))
+    shared = _hash_rows(content_a).multiply(_hash_rows(content_b))
+    counts = np.diff(shared.indptr)
     sizes = _lengths(content_a) + _lengths(content_b)
     return counts / np.maximum(sizes - counts, 1), shared
 
 
 def _shared_passages(
-    cleans: Sequence[str], ranks: Sequence[np.ndarray], distinct: Sequence[np.ndarray], pairs: np.ndarray,
-    shared: np.ndarray, size: int,
+    cleans: Sequence[str], ranks: Sequence[np.ndarray], distinct: Sequence[np.ndarray], shared: csr_array,
+    size: int,
 ) -> list[tuple[int, str]]:
     """(characters covered by shared shingles, start of the longest covered passage) of each pair.
 
     Pair i's first report has the cleaned text `cleans[i]`, the sorted distinct shingle hashes
     `distinct[i]` and `ranks[i]`, the index in `distinct[i]` of the hash at each position;
-    `pairs[i]` is its tag among the sorted `shared` (pair, hash) keys (`_block_similarities`).
-    Worked for all the pairs at once on their positions one after another: the shared ones are
-    marked among the distinct hashes and each position reads its mark. A shingle starting at p
-    covers characters p … p + size - 1; covered characters form runs, broken where a shared
-    shingle starts after the previous one's end, or where the next pair's positions begin.
+    row i of `shared` holds its shared hashes (`_block_similarities`). Worked for all the pairs
+    at once on their positions one after another: the shared ones are marked among the distinct
+    hashes and each position reads its mark. The marks come from a product of sparse rows (see
+    `_hash_rows`) holding each distinct hash's place: its values are the places of the shared
+    ones. A shingle starting at p covers characters p … p + size - 1; covered characters form
+    runs, broken where a shared shingle starts after the previous one's end, or where the next
+    pair's positions begin.
     """
-    marked = _searched_members(_keyed(distinct, pairs), shared)
+    n_distinct = int(_lengths(distinct).sum())
+    places = _hash_rows(distinct, data=np.arange(1, n_distinct + 1, dtype=np.int64))
+    marked = np.zeros(n_distinct, dtype=bool)
+    marked[places.multiply(shared).data - 1] = True
     position_counts = _lengths(ranks)
     passages = [(0, "")] * len(ranks)
     if not position_counts.sum():
@@ -859,8 +906,8 @@ def _checked_rows(
         block = positions[begin : begin + _FILL_PAIRS]
         firsts, seconds = a[block].tolist(), b[block].tolist()
         cache.fill(list(dict.fromkeys(chain.from_iterable(zip(firsts, seconds)))))
-        content_a = [cache.content(index, generic) for index in firsts]
-        content_b = [cache.content(index, generic) for index in seconds]
+        contents = cache.contents(firsts + seconds, generic)
+        content_a, content_b = contents[: len(firsts)], contents[len(firsts) :]
         for part in _bounded_runs([len(x) + len(y) for x, y in zip(content_a, content_b)], _PART_VALUES):
             checked = _exact_part(
                 cache, [firsts[index] for index in part], [content_a[index] for index in part],
@@ -914,7 +961,7 @@ def _exact_part(
     leaders = [firsts[tag] for tag in kept.tolist()]
     passages = _shared_passages(
         [cache.clean(index) for index in leaders], [cache.ranks(index) for index in leaders],
-        [cache.distinct(index) for index in leaders], kept, shared, size,
+        [cache.distinct(index) for index in leaders], shared[kept, :], size,
     )
     return [
         (tag, float(similarity[tag]), shared_chars, sample)
