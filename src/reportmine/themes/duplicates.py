@@ -481,7 +481,9 @@ class _ShingleCache:
             before = sum(entries[index].nbytes for index in unsieved)
             distinct = [entries[index].distinct for index in unsieved]
             kept = ~_members(np.concatenate(distinct), generic) if len(generic) else None
-            for index, start, stop in zip(unsieved, _starts(_lengths(distinct)), np.cumsum(_lengths(distinct))):
+            lengths = _lengths(distinct)
+            starts = _starts(lengths)
+            for index, start, stop in zip(unsieved, starts, starts + lengths):
                 own = entries[index].distinct
                 sieved[index] = entries[index].content = own if kept is None else own[kept[start:stop]]
             self._bytes += sum(entries[index].nbytes for index in unsieved) - before
